@@ -1,0 +1,46 @@
+import pytest
+
+from tuivirt import __version__
+from tuivirt.backend.connection import DEFAULT_URI
+from tuivirt.cli import build_parser, demo_uri, hosts_from_args, main
+
+
+def hosts(argv: list[str]) -> list[tuple[str, str]]:
+    return [(h.name, h.uri) for h in hosts_from_args(build_parser().parse_args(argv))]
+
+
+def test_default_uri_is_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIBVIRT_DEFAULT_URI", raising=False)
+    assert hosts([]) == [("localhost", DEFAULT_URI)]
+
+
+def test_libvirt_default_uri_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIBVIRT_DEFAULT_URI", "qemu+ssh://root@kvm1/system")
+    assert hosts([]) == [("kvm1", "qemu+ssh://root@kvm1/system")]
+
+
+def test_connect_options_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIBVIRT_DEFAULT_URI", "qemu+ssh://root@kvm1/system")
+    assert hosts(["-c", "test:///default", "-c", "qemu+tcp://kvm2/system"]) == [
+        ("test", "test:///default"),
+        ("kvm2", "qemu+tcp://kvm2/system"),
+    ]
+
+
+def test_demo_uses_shipped_node_file() -> None:
+    assert hosts(["--demo"]) == [("demo", demo_uri())]
+    assert demo_uri().startswith("test:///") and demo_uri().endswith("demo-node.xml")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tuivirt {__version__}"
+
+
+def test_bad_refresh_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--refresh", "0"])
+    assert exited.value.code == 2
+    assert "--refresh" in capsys.readouterr().err

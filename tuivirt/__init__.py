@@ -1,0 +1,3 @@
+"""tuivirt: a keyboard-driven terminal console manager for KVM/QEMU virtual machines."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The Textual side of tuivirt: screens and widgets that render backend snapshots."""
