@@ -1,0 +1,54 @@
+"""The real daemon (qemu:///system) and the bootable test guest."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import libvirt
+import pytest
+
+from tuivirt.backend import testguest
+
+SYSTEM_URI = "qemu:///system"
+
+
+def virsh(*args: str, check: bool = True) -> str:
+    """Run virsh against the system daemon, as an admin would, and return its output."""
+    result = subprocess.run(
+        ["virsh", "-c", SYSTEM_URI, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"virsh {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def system_conn() -> Iterator[libvirt.virConnect]:
+    """Fails (never skips) when the daemon is missing: scripts/setup-host.sh starts it."""
+    try:
+        conn = libvirt.open(SYSTEM_URI)
+    except libvirt.libvirtError as exc:
+        pytest.fail(f"no libvirt daemon at {SYSTEM_URI} (run scripts/setup-host.sh): {exc}")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def guest_images() -> testguest.GuestImages:
+    return testguest.build()
+
+
+@pytest.fixture
+def guest_name(system_conn: libvirt.virConnect, guest_images: testguest.GuestImages) -> Iterator[str]:
+    """A defined, shut-off test guest; destroyed and undefined afterwards whatever happened."""
+    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
+    testguest.define(system_conn, name, guest_images)
+    yield name
+    with contextlib.suppress(libvirt.libvirtError):
+        dom = system_conn.lookupByName(name)
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
