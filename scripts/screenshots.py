@@ -1,6 +1,6 @@
 """Render the real app on the demo host into screenshots/*.svg (re-run after UI changes).
 
-    .venv/bin/python scripts/screenshots.py
+.venv/bin/python scripts/screenshots.py
 """
 
 from __future__ import annotations
