@@ -30,9 +30,11 @@ if ! apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1; then
   apt-get update -qq
 fi
 
-# No systemd here: start the daemons ourselves when they are not running.
-pgrep -x virtlogd >/dev/null || { say "starting virtlogd"; virtlogd -d; }
-pgrep -x libvirtd >/dev/null || { say "starting libvirtd"; libvirtd -d; }
+# No systemd here: start the daemons ourselves when they are not running. (Not pgrep: a killed
+# daemon can linger as a zombie where nothing reaps orphans.)
+running() { ps -C "$1" -o stat= | grep -qv '^Z'; }
+running virtlogd || { say "starting virtlogd"; virtlogd -d; }
+running libvirtd || { say "starting libvirtd"; libvirtd -d; }
 for _ in $(seq 1 60); do
   virsh -c "$URI" version >/dev/null 2>&1 && break
   sleep 0.5

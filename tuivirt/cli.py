@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -18,13 +19,7 @@ def demo_uri() -> str:
     return f"test://{node_file}"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tuivirt",
-        description="A keyboard-driven terminal console manager for KVM/QEMU virtual machines (libvirt).",
-        epilog="Without -c, tuivirt opens $LIBVIRT_DEFAULT_URI, else qemu:///system.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-c",
         "--connect",
@@ -38,6 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open libvirt's test driver with a built-in demo host (no daemon needed)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tuivirt",
+        description="A keyboard-driven terminal console manager for KVM/QEMU virtual machines (libvirt).",
+        epilog="Without -c, tuivirt opens $LIBVIRT_DEFAULT_URI, else qemu:///system. "
+        "'tuivirt list --help' prints the guests once, without the UI.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_host_options(parser)
     parser.add_argument("--readonly", action="store_true", help="open every connection read-only")
     parser.add_argument(
         "--refresh", metavar="SECONDS", type=float, default=2.0, help="seconds between polls (default 2)"
@@ -45,16 +51,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_list_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tuivirt list",
+        description="Print every guest of the hosts once (two samples for the rates), then exit. "
+        "Exit status 1 when a host is down.",
+    )
+    _add_host_options(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--interval", metavar="SECONDS", type=float, default=1.0, help="seconds between the two samples (1)"
+    )
+    return parser
+
+
+def unique_hosts(uris: list[str]) -> list[HostConfig]:
+    """One host per distinct URI; names made unique (localhost, localhost-2) so rows can be told apart."""
+    hosts: list[HostConfig] = []
+    for uri in dict.fromkeys(uris):
+        base = name = "demo" if uri == demo_uri() else host_name_for(uri)
+        number = 1
+        while any(h.name == name for h in hosts):
+            number += 1
+            name = f"{base}-{number}"
+        hosts.append(HostConfig(name, uri))
+    return hosts
+
+
 def hosts_from_args(args: argparse.Namespace) -> list[HostConfig]:
     uris: list[str] = list(args.connect)
     if args.demo:
-        return [HostConfig("demo", demo_uri()), *(HostConfig(host_name_for(u), u) for u in uris)]
+        uris.insert(0, demo_uri())
     if not uris:
         uris = [os.environ.get("LIBVIRT_DEFAULT_URI") or DEFAULT_URI]
-    return [HostConfig(host_name_for(uri), uri) for uri in uris]
+    return unique_hosts(uris)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["list"]:
+        from tuivirt.list_command import run_list
+
+        list_args = build_list_parser().parse_args(argv[1:])
+        try:
+            return run_list(list_args, hosts_from_args(list_args))
+        except BrokenPipeError:  # `tuivirt list | head`
+            sys.stderr.close()
+            return 0
     args = build_parser().parse_args(argv)
     if args.refresh <= 0:
         build_parser().error("--refresh must be more than 0 seconds")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libvirt
 
+from tests.app.helpers import names, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
@@ -13,10 +14,7 @@ from tuivirt.ui.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 DEAD = HostConfig("dead", "qemu:///system?socket=/nonexistent/libvirt-sock")
-
-
-def column(table: DomainsTable, name: str) -> list[str]:
-    return [str(v) for v in table.get_column(name.lower())]
+SHARED = HostConfig("test", "test:///default")  # state shared by every connection in this process
 
 
 async def test_demo_shows_every_guest_and_state() -> None:
@@ -24,31 +22,43 @@ async def test_demo_shows_every_guest_and_state() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(DomainsTable)
         conn = libvirt.open(DEMO.uri)
-        expected = {d.name(): d.isActive() for d in conn.listAllDomains()}
+        expected = {d.name() for d in conn.listAllDomains()}
         conn.close()
         await wait_until(pilot, lambda: table.row_count == len(expected))
-        states = dict(zip(column(table, "Name"), column(table, "State"), strict=True))
-        assert set(states) == set(expected)
-        assert states["db-primary"] == "running"
-        assert states["mail-relay"] == "paused"
-        assert states["win-test"] == "shut off"
+        assert set(names(table)) == expected
+        assert names(table) == sorted(expected)
+        assert state_of(table, "db-primary") == "running"
+        assert state_of(table, "mail-relay") == "paused"
+        assert state_of(table, "win-test") == "shut off"
         assert app.focused is table
+
+
+async def test_hosts_table_shows_facts() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(160, 30)) as pilot:
+        hosts = app.query_one(HostsTable)
+        await wait_until(pilot, lambda: hosts.row_count == 1 and hosts.cell_text(DEMO.uri, "state") == "up")
+        assert hosts.cell_text(DEMO.uri, "guests") == "10/14"
+        assert hosts.cell_text(DEMO.uri, "hypervisor").startswith("TEST")
+        assert hosts.cell_text(DEMO.uri, "libvirt").count(".") == 2
+        assert hosts.cell_text(DEMO.uri, "memory").endswith("/128.0 GiB")
 
 
 async def test_dead_host_shows_reason_and_others_keep_working() -> None:
     app = TuivirtApp([DEAD, DEMO])
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(160, 30)) as pilot:
         hosts = app.query_one(HostsTable)
         domains = app.query_one(DomainsTable)
         await wait_until(pilot, lambda: hosts.row_count == 2 and domains.row_count > 0)
-        await wait_until(pilot, lambda: str(hosts.get_cell(DEAD.uri, "state")).startswith("down:"))
-        state = str(hosts.get_cell(DEAD.uri, "state"))
-        assert "/nonexistent/libvirt-sock" in state
-        assert "\n" not in state
-        assert str(hosts.get_cell(DEMO.uri, "state")) == "up"
-        assert set(column(domains, "Host")) == {"demo"}
+        await wait_until(pilot, lambda: hosts.cell_text(DEAD.uri, "state").startswith("down:"))
+        state = hosts.cell_text(DEAD.uri, "state")
+        assert "Failed to connect socket to '/nonexistent/libvirt-sock'" in state
+        assert "reconnecting" in state
+        assert hosts.cell_text(DEMO.uri, "state") == "up"
+        assert {domains.item(k).host for k in domains.keys} == {"demo"}  # type: ignore[union-attr]
         await pilot.press("down")  # still answering keys
         assert domains.cursor_row == 1
+        assert any("nonexistent" in str(n.message) for n in app._notifications)
 
 
 async def test_q_quits() -> None:
@@ -60,20 +70,26 @@ async def test_q_quits() -> None:
         assert not app.is_running
 
 
-async def test_new_guest_appears_on_next_poll() -> None:
-    """test:///default is shared within the process: a guest defined beside the app shows up."""
-    conn = libvirt.open("test:///default")
-    app = TuivirtApp([HostConfig("test", "test:///default")], refresh=0.2)
+async def test_lifecycle_events_reach_the_table_without_polling() -> None:
+    """define/start/destroy/undefine beside the app show at once; the 60 s poll never runs."""
+    conn = libvirt.open(SHARED.uri)
+    app = TuivirtApp([SHARED], refresh=60)
     async with app.run_test() as pilot:
         table = app.query_one(DomainsTable)
-        await wait_until(pilot, lambda: table.row_count == 1)
+        await wait_until(pilot, lambda: table.row_count >= 1)
         dom = conn.defineXML(
             "<domain type='test'><name>added-later</name><memory>65536</memory>"
             "<os><type>hvm</type></os></domain>"
         )
         try:
-            await wait_until(pilot, lambda: "added-later" in column(table, "Name"))
+            await wait_until(pilot, lambda: state_of(table, "added-later") == "shut off", timeout=2)
+            dom.create()
+            await wait_until(pilot, lambda: state_of(table, "added-later") == "running", timeout=2)
+            dom.suspend()
+            await wait_until(pilot, lambda: state_of(table, "added-later") == "paused", timeout=2)
+            dom.destroy()
+            await wait_until(pilot, lambda: state_of(table, "added-later") == "shut off", timeout=2)
             dom.undefine()
-            await wait_until(pilot, lambda: "added-later" not in column(table, "Name"))
+            await wait_until(pilot, lambda: state_of(table, "added-later") is None, timeout=2)
         finally:
             conn.close()

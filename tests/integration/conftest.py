@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -25,7 +26,30 @@ def virsh(*args: str, check: bool = True) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="session")
+def _daemon_answers() -> bool:
+    return (
+        subprocess.run(["virsh", "-c", SYSTEM_URI, "version"], capture_output=True, check=False).returncode
+        == 0
+    )
+
+
+def ensure_daemon(timeout: float = 30) -> None:
+    """Start libvirtd when it does not answer (a test may have killed it) and wait for it.
+
+    pgrep is no guide: a killed daemon may linger as a zombie where nothing reaps orphans.
+    A second libvirtd -d while one runs exits at once on its pidfile lock, harmlessly.
+    """
+    if _daemon_answers():
+        return
+    subprocess.run(["libvirtd", "-d"], capture_output=True, check=False)
+    deadline = time.monotonic() + timeout
+    while not _daemon_answers():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"libvirtd does not answer on {SYSTEM_URI} after {timeout} s")
+        time.sleep(0.2)
+
+
+@pytest.fixture
 def system_conn() -> Iterator[libvirt.virConnect]:
     """Fails (never skips) when the daemon is missing: scripts/setup-host.sh starts it."""
     try:
@@ -33,7 +57,8 @@ def system_conn() -> Iterator[libvirt.virConnect]:
     except libvirt.libvirtError as exc:
         pytest.fail(f"no libvirt daemon at {SYSTEM_URI} (run scripts/setup-host.sh): {exc}")
     yield conn
-    conn.close()
+    with contextlib.suppress(libvirt.libvirtError):
+        conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +72,11 @@ def guest_name(system_conn: libvirt.virConnect, guest_images: testguest.GuestIma
     name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
     testguest.define(system_conn, name, guest_images)
     yield name
+    ensure_daemon()  # on a fresh connection: the test may have restarted the daemon
+    conn = libvirt.open(SYSTEM_URI)
     with contextlib.suppress(libvirt.libvirtError):
-        dom = system_conn.lookupByName(name)
+        dom = conn.lookupByName(name)
         if dom.isActive():
             dom.destroy()
         dom.undefine()
+    conn.close()

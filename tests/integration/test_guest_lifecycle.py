@@ -9,6 +9,7 @@ import time
 import pexpect
 import pytest
 
+from tests.app.helpers import state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, virsh
 from tuivirt.app import TuivirtApp
@@ -17,14 +18,6 @@ from tuivirt.backend.testguest import PROMPT
 from tuivirt.ui.domains_table import DomainsTable
 
 pytestmark = pytest.mark.integration
-
-
-def guest_state_in_app(table: DomainsTable, name: str) -> str | None:
-    for row_key in table.rows:
-        row = table.get_row(row_key)
-        if row[1] == name:
-            return str(row[2])
-    return None
 
 
 def console_processes() -> str:
@@ -64,11 +57,11 @@ async def test_start_see_console_destroy_undefine(guest_name: str) -> None:
     app = TuivirtApp([HostConfig("localhost", SYSTEM_URI)], refresh=0.5)
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.query_one(DomainsTable)
-        await wait_until(pilot, lambda: guest_state_in_app(table, guest_name) == "shut off", timeout=15)
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "shut off", timeout=15)
 
         virsh("start", guest_name)
         assert guest_name in virsh("list", "--name").split()
-        await wait_until(pilot, lambda: guest_state_in_app(table, guest_name) == "running", timeout=15)
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=15)
 
         # pexpect blocks: run it beside the app's loop, as the app itself will.
         assert await asyncio.to_thread(console_echo, guest_name) == 0
@@ -76,8 +69,8 @@ async def test_start_see_console_destroy_undefine(guest_name: str) -> None:
 
         virsh("destroy", guest_name)
         assert "shut off" in virsh("domstate", guest_name)
-        await wait_until(pilot, lambda: guest_state_in_app(table, guest_name) == "shut off", timeout=15)
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "shut off", timeout=15)
 
         virsh("undefine", guest_name)
         assert guest_name not in virsh("list", "--all", "--name").split()
-        await wait_until(pilot, lambda: guest_state_in_app(table, guest_name) is None, timeout=15)
+        await wait_until(pilot, lambda: state_of(table, guest_name) is None, timeout=15)

@@ -1,7 +1,7 @@
 import pytest
 
 from tuivirt.backend.models import DomainState
-from tuivirt.ui.format import format_kib
+from tuivirt.format import format_kib
 
 
 @pytest.mark.parametrize(

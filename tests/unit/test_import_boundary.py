@@ -1,11 +1,18 @@
 """The backend must stay usable without the UI: importing it may not pull in Textual."""
 
+import pkgutil
 import subprocess
 import sys
 
-from tuivirt.backend import connection, inventory, models, session, testguest
+import tuivirt.backend
 
-BACKEND_MODULES = [m.__name__ for m in (connection, inventory, models, session, testguest)]
+BACKEND_MODULES = [m.name for m in pkgutil.iter_modules(tuivirt.backend.__path__, "tuivirt.backend.")]
+
+
+def test_every_backend_module_is_checked() -> None:
+    assert {"tuivirt.backend.session", "tuivirt.backend.poller", "tuivirt.backend.events"} <= set(
+        BACKEND_MODULES
+    )
 
 
 def test_backend_imports_no_textual() -> None:
@@ -18,8 +25,8 @@ def test_backend_imports_no_textual() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_cli_help_imports_no_textual() -> None:
-    """`tuivirt --help` and `--version` answer without loading the UI."""
+def test_cli_imports_no_textual() -> None:
+    """`tuivirt --help`, `--version` and `tuivirt list` answer without loading the UI."""
     code = "import sys\nfrom tuivirt import cli\nprint('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

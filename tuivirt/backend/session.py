@@ -1,26 +1,64 @@
-"""One thread per host: connect, poll, report; on failure report why and try again."""
+"""One thread per host: connect, listen for events, poll, and reconnect with backoff when lost."""
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import libvirt
 
 from tuivirt.backend.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
-from tuivirt.backend.inventory import read_domains
-from tuivirt.backend.models import DomainSnapshot, HostConfig, HostSnapshot, HostStatus
+from tuivirt.backend.events import ensure_event_loop
+from tuivirt.backend.models import DomainState, HostConfig, HostFacts, HostSnapshot, HostStatus
+from tuivirt.backend.poller import HostPoller, read_facts
 
 Listener = Callable[[HostSnapshot], None]
-RETRY_SECONDS = 5.0
+
+KEEPALIVE_INTERVAL = 5  # seconds; a frozen daemon is noticed after about interval * (count + 1)
+KEEPALIVE_COUNT = 3
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+
+# Lifecycle event -> the state it leaves the guest in (None: read it on the next tick).
+EVENT_STATES: dict[int, DomainState | None] = {
+    libvirt.VIR_DOMAIN_EVENT_DEFINED: None,
+    libvirt.VIR_DOMAIN_EVENT_UNDEFINED: None,
+    libvirt.VIR_DOMAIN_EVENT_STARTED: DomainState.RUNNING,
+    libvirt.VIR_DOMAIN_EVENT_SUSPENDED: DomainState.PAUSED,
+    libvirt.VIR_DOMAIN_EVENT_RESUMED: DomainState.RUNNING,
+    libvirt.VIR_DOMAIN_EVENT_STOPPED: DomainState.SHUTOFF,
+    libvirt.VIR_DOMAIN_EVENT_SHUTDOWN: DomainState.SHUTDOWN,
+    libvirt.VIR_DOMAIN_EVENT_PMSUSPENDED: DomainState.PMSUSPENDED,
+    libvirt.VIR_DOMAIN_EVENT_CRASHED: DomainState.CRASHED,
+}
+
+CLOSE_REASONS = {
+    libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
+    libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "the daemon closed the connection",
+    libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "no keepalive answer (host or daemon frozen?)",
+    libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed by the client",
+}
+
+
+def backoff_delays() -> list[float]:
+    """1, 2, 4 … 30 s: the waits between reconnection attempts."""
+    delays, delay = [], BACKOFF_FIRST
+    while delay < BACKOFF_MAX:
+        delays.append(delay)
+        delay *= 2
+    return [*delays, BACKOFF_MAX]
 
 
 class HostSession:
     """Keeps one host's snapshot fresh and hands every new one to ``listener``.
 
-    The listener runs on this session's thread; it must only hand the data over (the UI
-    posts a message). A host that fails never affects another session.
+    The listener and libvirt's callbacks must only hand data over (the UI posts a message); all
+    libvirt calls of this host happen on this session's thread, so a dead or slow host never
+    holds up the UI or another host.
     """
 
     def __init__(
@@ -38,46 +76,158 @@ class HostSession:
         self._readonly = readonly
         self._open_timeout = open_timeout
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._events: queue.SimpleQueue[tuple[str, int]] = queue.SimpleQueue()
+        self._lost: str | None = None
+        self._tick_now = False
         self._thread = threading.Thread(target=self._run, name=f"host {config.name}", daemon=True)
         self._conn: libvirt.virConnect | None = None
+        self._callback_ids: list[int] = []
+        self._poller: HostPoller | None = None
+        self._last: HostSnapshot | None = None
+
+    # -- called from other threads ---------------------------------------------------------
 
     def start(self) -> None:
+        ensure_event_loop()  # before the first connection, or events and keepalive fail
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        self._wake.set()
+        if self._thread.is_alive() and timeout > 0:
             self._thread.join(timeout)
 
-    def _report(self, status: HostStatus, reason: str = "", domains: tuple[DomainSnapshot, ...] = ()) -> None:
-        self._listener(HostSnapshot(self.config, status, reason, domains))
+    def refresh_now(self, uuid: str | None = None) -> None:
+        """Tick at once, reading attributes again (after an action of ours changed them)."""
+        self._events.put((uuid or "", -1))
+        self._wake.set()
+
+    def _on_lifecycle(
+        self, _conn: object, dom: libvirt.virDomain, event: int, _detail: int, _o: object
+    ) -> None:
+        """Runs on the event loop thread: queue the fact, wake the session, call no libvirt RPC."""
+        self._events.put((dom.UUIDString(), event))
+        self._wake.set()
+
+    def _on_close(self, _conn: object, reason: int, _opaque: object) -> None:
+        """Runs on the event loop thread when the connection dies."""
+        self._lost = CLOSE_REASONS.get(reason, f"connection closed (reason {reason})")
+        self._wake.set()
+
+    # -- the session thread ----------------------------------------------------------------
+
+    def _emit(self, snapshot: HostSnapshot) -> None:
+        self._last = snapshot
+        self._listener(snapshot)
 
     def _run(self) -> None:
+        delays = backoff_delays()
+        failures = 0
         while not self._stop.is_set():
             if self._conn is None:
-                self._report(HostStatus.CONNECTING)
-                try:
-                    self._conn = open_connection(
-                        self.config.uri, readonly=self._readonly, timeout=self._open_timeout
+                reason = self._connect()
+                if reason is not None:
+                    delay = delays[min(failures, len(delays) - 1)]
+                    failures += 1
+                    self._emit(
+                        HostSnapshot(self.config, HostStatus.DOWN, reason, retry_at=time.time() + delay)
                     )
-                except HostError as exc:
-                    self._report(HostStatus.DOWN, str(exc))
-                    self._stop.wait(RETRY_SECONDS)
+                    self._stop.wait(delay)
                     continue
+                failures = 0
             try:
-                domains = read_domains(self._conn, self.config.name)
-            except libvirt.libvirtError as exc:
-                self._report(HostStatus.DOWN, describe_error(exc))
-                self._close()
-                self._stop.wait(RETRY_SECONDS)
-                continue
-            self._report(HostStatus.UP, domains=domains)
-            self._stop.wait(self._refresh)
-        self._close()
+                self._serve()
+            except Exception as exc:  # libvirtError mostly; anything else must not kill the thread
+                self._lost = self._lost or describe_error(exc)
+            if self._lost is not None and not self._stop.is_set():
+                reason, self._lost = self._lost, None
+                self._disconnect()
+                self._emit(HostSnapshot(self.config, HostStatus.DOWN, reason, retry_at=time.time()))
+        self._disconnect()
 
-    def _close(self) -> None:
+    def _connect(self) -> str | None:
+        """Open the connection and register callbacks; the reason on failure."""
+        self._emit(HostSnapshot(self.config, HostStatus.CONNECTING, facts=self._facts()))
+        try:
+            conn = open_connection(self.config.uri, readonly=self._readonly, timeout=self._open_timeout)
+        except HostError as exc:
+            return str(exc)
+        self._conn, self._lost = conn, None
+        try:
+            try:
+                conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:  # the test driver has none
+                    raise
+            conn.registerCloseCallback(self._on_close, None)
+            self._callback_ids = [
+                conn.domainEventRegisterAny(
+                    None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None
+                )
+            ]
+            self._poller = HostPoller(self.config, read_facts(conn))
+        except libvirt.libvirtError as exc:
+            self._disconnect()
+            return describe_error(exc)
+        return None
+
+    def _facts(self) -> HostFacts:
+        """What we knew of the host before it went away (shown while reconnecting)."""
+        return self._poller.facts if self._poller else HostFacts()
+
+    def _serve(self) -> None:
+        """Tick every ``refresh`` seconds, applying events in between, until the connection is lost."""
+        assert self._conn is not None and self._poller is not None
+        while not self._stop.is_set() and self._lost is None:
+            self._tick_now = False
+            self._emit(self._poller.tick(self._conn))
+            deadline = time.monotonic() + self._refresh
+            while not self._stop.is_set() and self._lost is None and not self._tick_now:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._wake.wait(remaining)
+                self._wake.clear()
+                self._apply_events()
+
+    def _apply_events(self) -> None:
+        """Show queued lifecycle events at once; tick early when the set of guests changed."""
+        assert self._poller is not None
+        changed: dict[str, DomainState] = {}
+        while True:
+            try:
+                uuid, event = self._events.get_nowait()
+            except queue.Empty:
+                break
+            if event < 0 or EVENT_STATES.get(event) is None:  # refresh request, define, undefine
+                self._poller.invalidate(uuid or None)
+                self._tick_now = True
+                continue
+            state = EVENT_STATES[event]
+            assert state is not None
+            changed[uuid] = state
+            self._poller.invalidate(uuid)  # a start can bring new vCPUs or memory
+        if not changed or self._last is None:
+            return
+        known = {d.uuid for d in self._last.domains}
+        if not changed.keys() <= known:
+            self._tick_now = True  # a transient guest we have not seen yet
+        domains = tuple(
+            replace(d, state=changed[d.uuid]) if d.uuid in changed else d for d in self._last.domains
+        )
+        self._emit(replace(self._last, domains=domains))
+
+    def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            # A broken connection may fail to close: there is nothing left to release then.
+        if conn is None:
+            return
+        # A broken connection may refuse these: there is nothing left to release then.
+        for callback_id in self._callback_ids:
             with contextlib.suppress(libvirt.libvirtError):
-                conn.close()
+                conn.domainEventDeregisterAny(callback_id)
+        self._callback_ids = []
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.unregisterCloseCallback()
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.close()

@@ -1,38 +1,70 @@
-"""The hosts table: one row per libvirt connection and its state."""
+"""The hosts table: one row per libvirt connection, its state and its load."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+import time
+
+from rich.text import Text
+from textual.timer import Timer
 
 from tuivirt.backend.models import HostSnapshot, HostStatus
+from tuivirt.format import format_kib, format_kib_pair, format_pct
+from tuivirt.ui.snapshot_table import Column, SnapshotTable
 
 
-def host_state_text(snapshot: HostSnapshot) -> str:
-    if snapshot.status is HostStatus.DOWN:
-        return f"down: {snapshot.reason}"
-    return str(snapshot.status)
+def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:
+    """connecting / up / down: reason, reconnecting in N s."""
+    if snapshot.status is HostStatus.UP:
+        return Text("up", style="green")
+    if snapshot.status is HostStatus.CONNECTING:
+        return Text("connecting…", style="yellow")
+    text = f"down: {snapshot.reason}"
+    if snapshot.retry_at is not None:
+        seconds = round(snapshot.retry_at - (time.time() if now is None else now))
+        text += f" — reconnecting in {seconds} s" if seconds > 0 else " — reconnecting…"
+    return Text(text, style="bold red")
 
 
-class HostsTable(DataTable[str]):
-    """Hosts keyed by URI; a row is added the first time a host reports.
+def _memory(h: HostSnapshot) -> str:
+    used, total = h.memory_used_kib, h.facts.memory_kib
+    if not total:
+        return "-"
+    return format_kib(total) if used is None else format_kib_pair(used, total)
 
-    The state comes before the URI so that a reason for "down" stays in view at 80 columns.
-    """
 
-    COLUMNS = ("Host", "State", "Guests", "URI")
+def _guests(h: HostSnapshot) -> str:
+    return f"{h.running}/{len(h.domains)}" if h.status is HostStatus.UP else "-"
+
+
+HOST_COLUMNS: list[Column[HostSnapshot]] = [
+    Column("name", "Host", 10, lambda h: h.config.name, priority=0),
+    Column(
+        "state", "State", 30, host_state_text, lambda h: str(h.status), priority=0, flex=True, max_width=70
+    ),
+    Column("cpu", "CPU%", 5, lambda h: format_pct(h.cpu_pct), lambda h: h.cpu_pct, "right", priority=1),
+    Column("memory", "Memory", 15, _memory, lambda h: h.memory_used_kib, "right", priority=2),
+    Column("guests", "Guests", 6, _guests, lambda h: h.running, "right", priority=1),
+    Column("uri", "URI", 24, lambda h: h.config.uri, priority=3),
+    Column("hypervisor", "Hypervisor", 11, lambda h: h.facts.hypervisor, priority=4),
+    Column("libvirt", "libvirt", 7, lambda h: h.facts.libvirt_version, priority=5),
+]
+
+
+class HostsTable(SnapshotTable[HostSnapshot]):
+    """Hosts keyed by URI, in the order they were given; counts down to the next reconnection."""
+
+    def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
+        super().__init__(HOST_COLUMNS, id=id)
+        self._order_of: dict[str, int] = {}
+        self._countdown: Timer | None = None
 
     def on_mount(self) -> None:
-        self.cursor_type = "row"
-        for label in self.COLUMNS:
-            self.add_column(label, key=label.lower())
+        self._countdown = self.set_interval(1.0, self._tick_countdown)
 
     def show(self, snapshot: HostSnapshot) -> None:
-        key = snapshot.config.uri
-        guests = f"{snapshot.running}/{len(snapshot.domains)}" if snapshot.status is HostStatus.UP else "-"
-        cells = (snapshot.config.name, host_state_text(snapshot), guests, snapshot.config.uri)
-        if key not in self.rows:
-            self.add_row(*cells, key=key)
-            return
-        for column, value in zip(self.COLUMNS, cells, strict=True):
-            if self.get_cell(key, column.lower()) != value:
-                self.update_cell(key, column.lower(), value)
+        self.update_items({snapshot.config.uri: snapshot})
+
+    def _tick_countdown(self) -> None:
+        """Only down hosts have text that changes with the clock; repaint nothing otherwise."""
+        if any(self.item(k).status is HostStatus.DOWN for k in self.keys):  # type: ignore[union-attr]
+            self.rerender()

@@ -13,3 +13,7 @@ class HostUpdated(Message):
     def __init__(self, snapshot: HostSnapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer snapshot of the same host makes a queued older one worthless."""
+        return isinstance(message, HostUpdated) and message.snapshot.config == self.snapshot.config

@@ -1,0 +1,95 @@
+"""Live state on the real daemon: events, CPU, a killed daemon, and `tuivirt list` against virsh."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.app.helpers import state_of
+from tests.conftest import wait_until
+from tests.integration.conftest import SYSTEM_URI, ensure_daemon, virsh
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.models import HostConfig
+from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.ui.hosts_table import HostsTable
+
+pytestmark = pytest.mark.integration
+LOCAL = HostConfig("localhost", SYSTEM_URI)
+
+
+def guest_row(table: DomainsTable, name: str) -> str | None:
+    return next((k for k in table.keys if table.item(k).name == name), None)  # type: ignore[union-attr]
+
+
+async def test_start_from_virsh_shows_within_a_second(guest_name: str) -> None:
+    """The poll is every 60 s here: only the lifecycle event can make it in time."""
+    app = TuivirtApp([LOCAL], refresh=60)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(DomainsTable)
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "shut off", timeout=15)
+        started = time.monotonic()
+        virsh("start", guest_name)
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=5)
+        assert time.monotonic() - started < 1.0 + 0.5  # virsh start's own return is inside this
+
+
+async def test_cpu_is_measured_while_the_guest_boots(guest_name: str) -> None:
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(DomainsTable)
+        virsh("start", guest_name)
+
+        def cpu() -> float:
+            key = guest_row(table, guest_name)
+            item = table.item(key) if key else None
+            return item.cpu_pct or 0.0 if item else 0.0
+
+        await wait_until(pilot, lambda: cpu() > 0, timeout=10)
+        hosts = app.query_one(HostsTable)
+        assert hosts.cell_text(SYSTEM_URI, "state") == "up"
+        assert hosts.cell_text(SYSTEM_URI, "cpu") != "-"
+
+
+async def test_killed_daemon_shows_down_then_comes_back(guest_name: str) -> None:
+    virsh("start", guest_name)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(160, 30)) as pilot:
+            table = app.query_one(DomainsTable)
+            hosts = app.query_one(HostsTable)
+            await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=15)
+
+            subprocess.run(["pkill", "-9", "-x", "libvirtd"], check=True)
+            await wait_until(
+                pilot, lambda: hosts.cell_text(SYSTEM_URI, "state").startswith("down:"), timeout=10
+            )
+            assert state_of(table, guest_name) is None  # a down host's guests are not shown as if live
+            await pilot.press("down")  # the UI still answers
+
+            ensure_daemon()
+            await wait_until(pilot, lambda: hosts.cell_text(SYSTEM_URI, "state") == "up", timeout=40)
+            await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=10)
+            assert app.is_running
+    finally:
+        ensure_daemon()
+
+
+def test_list_json_agrees_with_virsh(guest_name: str) -> None:
+    virsh("start", guest_name)
+    result = subprocess.run(
+        [sys.executable, "-m", "tuivirt", "list", "--json", "--interval", "0.2", "-c", SYSTEM_URI],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    (host,) = json.loads(result.stdout)["hosts"]
+    ours = {d["name"]: d["state"] for d in host["domains"]}
+    names = virsh("list", "--all", "--name").split()
+    theirs = {name: virsh("domstate", name).strip() for name in names}
+    assert ours == theirs
+    assert ours[guest_name] == "running"

@@ -1,0 +1,62 @@
+"""The poller against libvirt's test driver (real libvirt, in-process)."""
+
+from collections.abc import Iterator
+
+import libvirt
+import pytest
+
+from tuivirt.backend.models import DomainState, HostConfig, HostStatus
+from tuivirt.backend.poller import HostPoller, read_facts
+from tuivirt.cli import demo_uri
+
+
+@pytest.fixture
+def demo_conn() -> Iterator[libvirt.virConnect]:
+    conn = libvirt.open(demo_uri())
+    yield conn
+    conn.close()
+
+
+def test_demo_host_lists_every_guest_with_its_state(demo_conn: libvirt.virConnect) -> None:
+    poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
+    snapshot = poller.tick(demo_conn)
+    expected = {dom.name(): dom.info()[0] for dom in demo_conn.listAllDomains()}
+    by_name = {d.name: d for d in snapshot.domains}
+    assert snapshot.status is HostStatus.UP
+    assert {name: int(d.state) for name, d in by_name.items()} == expected
+    assert {d.state for d in snapshot.domains} >= {
+        DomainState.RUNNING,
+        DomainState.PAUSED,
+        DomainState.SHUTOFF,
+    }
+    assert by_name["db-primary"].vcpus == 4
+    assert by_name["db-primary"].memory_kib == 8 * 1024 * 1024
+    assert len({d.uuid for d in snapshot.domains}) == len(expected)
+
+
+def test_host_facts(demo_conn: libvirt.virConnect) -> None:
+    facts = read_facts(demo_conn)
+    assert facts.cpu_model == "Intel Xeon E5-2680 v4"
+    assert facts.cpus == 28
+    assert facts.memory_kib == 128 * 1024 * 1024
+    assert facts.hypervisor.startswith("TEST ")
+    assert facts.libvirt_version.count(".") == 2
+
+
+def test_attributes_are_read_in_bulk_and_refreshed_on_invalidate(demo_conn: libvirt.virConnect) -> None:
+    poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
+    assert not any(d.autostart for d in poller.tick(demo_conn).domains)
+    demo_conn.lookupByName("web-01").setAutostart(1)
+    # Not read again on every tick: only after an event (or our own action) marks it stale.
+    assert not any(d.autostart for d in poller.tick(demo_conn).domains)
+    poller.invalidate()
+    assert [d.name for d in poller.tick(demo_conn).domains if d.autostart] == ["web-01"]
+    assert all(d.persistent for d in poller.tick(demo_conn).domains)
+
+
+def test_undefined_guest_drops_out_quietly(demo_conn: libvirt.virConnect) -> None:
+    poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
+    before = poller.tick(demo_conn)
+    demo_conn.lookupByName("backup").undefine()
+    after = poller.tick(demo_conn)
+    assert {d.name for d in before.domains} - {d.name for d in after.domains} == {"backup"}

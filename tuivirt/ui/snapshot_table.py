@@ -1,0 +1,309 @@
+"""A keyed, sortable, filterable table that repaints only the lines whose text changed.
+
+Textual's DataTable repaints the whole widget on any cell update and cannot hide rows or
+columns; over an SSH link a table of hundreds of guests refreshed every two seconds must send
+only what changed. This widget keeps rows as items keyed by a string, sorts and filters them
+in Python, draws the visible lines with the line API, and after each update refreshes just the
+screen lines whose content differs from what was last painted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """How one column reads an item. Lower ``priority`` columns survive narrow terminals."""
+
+    key: str
+    label: str
+    width: int
+    cell: Callable[[T], str | Text]
+    sort_key: Callable[[T], Any] | None = None  # default: the cell's text
+    align: Literal["left", "right"] = "left"
+    priority: int = 0
+    flex: bool = False  # takes the width left over (one column per table) ...
+    max_width: int = 0  # ... up to this many cells (0: no limit)
+
+
+class SnapshotTable(ScrollView, Generic[T], can_focus=True):
+    """Rows of items of type ``T`` keyed by string; a fixed header line on top."""
+
+    DEFAULT_CSS = """
+    SnapshotTable { scrollbar-size-vertical: 1; overflow-x: hidden; }
+    SnapshotTable > .snapshot-table--header { text-style: bold; }
+    SnapshotTable > .snapshot-table--cursor { background: $block-cursor-blurred-background; }
+    SnapshotTable:focus > .snapshot-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"snapshot-table--header", "snapshot-table--cursor"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "First", show=False),
+        Binding("end", "cursor_to(-1)", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    class CursorMoved(Message):
+        """The highlighted row changed (``key`` is None when the table is empty)."""
+
+        def __init__(self, key: str | None) -> None:
+            super().__init__()
+            self.key = key
+
+    class RowSelected(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(
+        self,
+        columns: Iterable[Column[T]],
+        *,
+        filter_text: Callable[[T], str] | None = None,
+        tie_break: Callable[[T], Any] | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name for it
+    ) -> None:
+        super().__init__(id=id)
+        self.columns = list(columns)
+        self._filter_text = filter_text or (lambda item: "")
+        self._tie_break = tie_break or (lambda item: 0)
+        self._items: dict[str, T] = {}
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        self._order: list[str] = []
+        self._sort_key = self.columns[0].key
+        self._reverse = False
+        self._filter = ""
+        self.cursor_key: str | None = None
+        self._visible: list[Column[T]] = self.columns
+        self._widths: list[int] = [c.width for c in self.columns]
+        self._painted: dict[int, tuple[object, ...]] = {}
+
+    # -- data ------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Rows shown (after the filter)."""
+        return len(self._order)
+
+    @property
+    def keys(self) -> list[str]:
+        """Keys of the rows shown, in display order."""
+        return list(self._order)
+
+    @property
+    def visible_columns(self) -> list[str]:
+        """Keys of the columns that fit the current width."""
+        return [c.key for c in self._visible]
+
+    def item(self, key: str) -> T | None:
+        return self._items.get(key)
+
+    def cell_text(self, key: str, column_key: str) -> str:
+        index = next(i for i, c in enumerate(self.columns) if c.key == column_key)
+        return self._cells[key][index].plain
+
+    def update_items(self, items: dict[str, T], *, replace_keys: Iterable[str] = ()) -> None:
+        """Add or change ``items``, and drop the keys in ``replace_keys`` that are not in it."""
+        for key in set(replace_keys) - items.keys():
+            self._items.pop(key, None)
+            self._cells.pop(key, None)
+        for key, item in items.items():
+            if self._items.get(key) != item or key not in self._cells:
+                self._items[key] = item
+                cells = tuple(self._as_text(c.cell(item)) for c in self.columns)
+                if cells != self._cells.get(key):
+                    self._cells[key] = cells
+        self._reorder()
+
+    def rerender(self) -> None:
+        """Compute every row's cells again (for cells that depend on the clock)."""
+        for key, item in self._items.items():
+            cells = tuple(self._as_text(c.cell(item)) for c in self.columns)
+            if cells != self._cells[key]:
+                self._cells[key] = cells
+        self._repaint_changed()
+
+    @staticmethod
+    def _as_text(value: str | Text) -> Text:
+        return value if isinstance(value, Text) else Text(value)
+
+    # -- sort and filter -------------------------------------------------------------------
+
+    @property
+    def sort_column(self) -> Column[T]:
+        return next(c for c in self.columns if c.key == self._sort_key)
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self._reverse
+
+    def sort_by(self, column_key: str, reverse: bool = False) -> None:
+        self._sort_key, self._reverse = column_key, reverse
+        self._reorder()
+        self._painted.clear()
+        self.refresh()  # the header's arrow moved
+
+    def set_filter(self, text: str) -> None:
+        self._filter = text.strip().lower()
+        self._reorder()
+
+    def _sort_value(self, key: str) -> Any:
+        column = self.sort_column
+        if column.sort_key is not None:
+            return column.sort_key(self._items[key])
+        return self._cells[key][self.columns.index(column)].plain.lower()
+
+    def _reorder(self) -> None:
+        """Filter, then sort by the sort column (ties by ``tie_break``), missing values last."""
+        keys = list(self._items)
+        if self._filter:
+            keys = [k for k in keys if self._filter in self._filter_text(self._items[k]).lower()]
+        keys.sort(key=lambda k: self._tie_break(self._items[k]))
+        values = {k: self._sort_value(k) for k in keys}
+        present = [k for k in keys if values[k] is not None]
+        present.sort(key=values.__getitem__, reverse=self._reverse)
+        old_index = self.cursor_row
+        self._order = present + [k for k in keys if values[k] is None]
+        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        if self.cursor_key not in self._order:
+            self._set_cursor(min(max(old_index, 0), len(self._order) - 1))
+        self._repaint_changed()
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    @property
+    def cursor_row(self) -> int:
+        return self._order.index(self.cursor_key) if self.cursor_key in self._order else -1
+
+    def _set_cursor(self, index: int) -> None:
+        key = self._order[index] if 0 <= index < len(self._order) else None
+        if key != self.cursor_key:
+            self.cursor_key = key
+            self.post_message(self.CursorMoved(key))
+        if index >= 0:
+            self._scroll_to_row(index)
+        self._repaint_changed()
+
+    def select_key(self, key: str) -> bool:
+        """Move the cursor to ``key`` if it is shown."""
+        if key not in self._order:
+            return False
+        self._set_cursor(self._order.index(key))
+        return True
+
+    def _scroll_to_row(self, index: int) -> None:
+        body = max(1, self.size.height - 1)
+        top = int(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + body:
+            self.scroll_to(y=index - body + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        if self._order:
+            self._set_cursor(max(0, min(len(self._order) - 1, self.cursor_row + delta)))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 2))
+
+    def action_cursor_to(self, index: int) -> None:
+        if self._order:
+            self._set_cursor(index if index >= 0 else len(self._order) - 1)
+
+    def action_select(self) -> None:
+        if self.cursor_key is not None:
+            self.post_message(self.RowSelected(self.cursor_key))
+
+    # -- layout and painting ---------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._fit_columns(self.size.width - 1)  # one cell for the scrollbar
+        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        self._painted.clear()
+        self.refresh()
+
+    def _fit_columns(self, width: int) -> None:
+        """Drop the least important columns until the rest fit; the flex column takes what is left."""
+        visible = list(self.columns)
+        while len(visible) > 1 and sum(c.width + 1 for c in visible) > width:
+            visible.remove(max(visible, key=lambda c: (c.priority, self.columns.index(c))))
+        spare = max(0, width - sum(c.width + 1 for c in visible))
+        self._visible = visible
+        self._widths = [
+            c.width + (min(spare, max(0, c.max_width - c.width)) if c.max_width else spare)
+            if c.flex
+            else c.width
+            for c in visible
+        ]
+
+    def _line_signature(self, y: int) -> tuple[object, ...]:
+        """What screen line ``y`` shows; a line is repainted only when this changes."""
+        if y == 0:
+            return ("header", self._sort_key, self._reverse, tuple(self._widths))
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._order):
+            return ("blank",)
+        key = self._order[index]
+        return (key, self._cells[key], key == self.cursor_key, tuple(self._widths))
+
+    def _repaint_changed(self) -> None:
+        width = self.size.width
+        for y in range(self.size.height):
+            if self._painted.get(y) != self._line_signature(y):
+                self.refresh(Region(0, y, width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        self._painted[y] = self._line_signature(y)
+        width = self.size.width
+        if y == 0:
+            return self._strip(
+                self._header_cells(), width, self.get_component_rich_style("snapshot-table--header")
+            )
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._order):
+            return Strip.blank(width, self.rich_style)
+        key = self._order[index]
+        cells = self._cells[key]
+        style = self.get_component_rich_style("snapshot-table--cursor") if key == self.cursor_key else None
+        return self._strip([cells[self.columns.index(c)] for c in self._visible], width, style)
+
+    def _header_cells(self) -> list[Text]:
+        arrow = "▼" if self._reverse else "▲"
+        return [Text(c.label + (arrow if c.key == self._sort_key else "")) for c in self._visible]
+
+    def _strip(self, cells: list[Text], width: int, line_style: Style | None) -> Strip:
+        base = self.rich_style + line_style if line_style else self.rich_style
+        segments: list[Segment] = []
+        for text, column, column_width in zip(cells, self._visible, self._widths, strict=True):
+            cell = text.copy()
+            cell.truncate(column_width, overflow="ellipsis")
+            pad = column_width - cell.cell_len
+            if column.align == "right":
+                segments.append(Segment(" " * pad, base))
+            segments.extend(
+                Segment(seg.text, base + seg.style if seg.style else base)
+                for seg in cell.render(self.app.console)
+            )
+            if column.align == "left":
+                segments.append(Segment(" " * pad, base))
+            segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
