@@ -24,7 +24,8 @@ class FilterBar(Input):
         if not self.has_focus:
             self._return_to = self.screen.focused
         self.display = True
-        self.focus()
+        # Focus now, not via focus()'s call_later: keys typed right after `/` are already queued.
+        self.screen.set_focus(self)
 
     def _give_focus_back(self) -> None:
         if self._return_to is not None:

@@ -292,6 +292,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
 
     def _strip(self, cells: list[Text], width: int, line_style: Style | None) -> Strip:
         base = self.rich_style + line_style if line_style else self.rich_style
+        console = self.app.console
         segments: list[Segment] = []
         for text, column, column_width in zip(cells, self._visible, self._widths, strict=True):
             cell = text.copy()
@@ -299,9 +300,10 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
             pad = column_width - cell.cell_len
             if column.align == "right":
                 segments.append(Segment(" " * pad, base))
+            # Text.render() leaves out the Text's own style (it renders only the spans): add it back.
+            own = base + console.get_style(cell.style) if cell.style else base
             segments.extend(
-                Segment(seg.text, base + seg.style if seg.style else base)
-                for seg in cell.render(self.app.console)
+                Segment(seg.text, own + seg.style if seg.style else own) for seg in cell.render(console)
             )
             if column.align == "left":
                 segments.append(Segment(" " * pad, base))
