@@ -1,22 +1,34 @@
-"""The tuivirt application: hosts on top, all their guests below."""
+"""The tuivirt application: host sessions in, snapshots to the screens, guest actions out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from textual import on
-from textual.app import App, ComposeResult
+from textual import work
+from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input
+from textual.dom import DOMNode
 
 from tuivirt import __version__
+from tuivirt.backend.actions import SPECS, Action, ActionSpec, run_action
+from tuivirt.backend.connection import describe_error
+from tuivirt.backend.delete import DeleteOptions, delete_guest
 from tuivirt.backend.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.session import HostSession
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.filter_bar import FilterBar
+from tuivirt.config import Config
+from tuivirt.ui.choice_screen import ChoiceScreen
+from tuivirt.ui.details_screen import DetailsScreen
+from tuivirt.ui.domains_table import DomainsTable, row_key
+from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.hosts_table import HostsTable
-from tuivirt.ui.messages import HostUpdated
+from tuivirt.ui.main_screen import MainScreen
+from tuivirt.ui.messages import ActionsFinished, GuestActionReturned, GuestResult, GuestTarget, HostUpdated
+from tuivirt.ui.pending import PendingActions
+
+HISTORY = 60  # ticks of CPU and memory kept per guest for the details sparklines
 
 
 def _styles_dir() -> Path:
@@ -27,43 +39,70 @@ def _styles_dir() -> Path:
 
 
 class TuivirtApp(App[None]):
-    """Watches libvirt hosts; every libvirt call runs on a host session's thread."""
+    """Watches libvirt hosts; every libvirt call runs off the UI loop."""
 
     CSS_PATH = _styles_dir() / "tuivirt.tcss"
     TITLE = "tuivirt"
     SUB_TITLE = f"v{__version__}"
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("slash", "filter", "Filter", id="app.filter"),
-        Binding("s", "sort(1)", "Sort", id="app.sort_next"),
-        Binding("S", "reverse_sort", "Reverse", id="app.sort_reverse"),
-        Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="app.sort_right"),
-        Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="app.sort_left"),
-    ]
+    COMMANDS = App.COMMANDS | {GuestCommands}
+    BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
 
-    def __init__(self, hosts: Sequence[HostConfig], *, refresh: float = 2.0, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        hosts: Sequence[HostConfig],
+        *,
+        refresh: float | None = None,
+        readonly: bool = False,
+        config: Config | None = None,
+        warnings: Sequence[str] = (),
+    ) -> None:
         super().__init__()
-        self.sessions = [
-            HostSession(config, self._from_session, refresh=refresh, readonly=readonly) for config in hosts
-        ]
+        self.config = config or Config()
+        self.readonly = readonly
+        self._warnings = list(warnings)
+        self.sessions = {
+            c.uri: HostSession(
+                c, self._from_session, refresh=refresh or self.config.refresh, readonly=readonly
+            )
+            for c in hosts
+        }
+        self.pending = PendingActions()
+        self.history: dict[str, tuple[deque[float], deque[float]]] = {}
         self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
 
-    def compose(self) -> ComposeResult:
-        yield Header(icon="")
-        yield HostsTable(id="hosts")
-        yield DomainsTable(id="domains")
-        yield FilterBar(id="filter")
-        yield Footer()
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(self.readonly)
 
     def on_mount(self) -> None:
-        self.query_one(FilterBar).display = False
-        self.query_one(DomainsTable).focus()
-        for session in self.sessions:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        for warning in self._warnings:
+            self.notify(warning, title="Configuration", severity="warning", timeout=10)
+        for session in self.sessions.values():
             session.start()
+        self.set_interval(1.0, self._check_shutdowns)
 
     def on_unmount(self) -> None:
-        for session in self.sessions:
+        for session in self.sessions.values():
             session.stop(timeout=0)  # daemon threads: a host stuck in a call must not delay quitting
+
+    def session(self, uri: str) -> HostSession:
+        return self.sessions[uri]
+
+    @property
+    def main(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    def all_bindings(self, screen: DOMNode) -> Iterator[Binding]:
+        """Bindings of the app, the screen and the focused widget, as remapped by the keymap."""
+        nodes: list[DOMNode] = [screen, self]
+        if self.focused is not None:
+            nodes.insert(0, self.focused)
+        for node in nodes:
+            for bindings in node._bindings.key_to_bindings.values():
+                yield from bindings
+
+    # -- snapshots in ----------------------------------------------------------------------
 
     def _from_session(self, snapshot: HostSnapshot) -> None:
         """Runs on a session thread: hand the snapshot over, touch no widget."""
@@ -71,8 +110,19 @@ class TuivirtApp(App[None]):
 
     def on_host_updated(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
-        self.query_one(HostsTable).show(snapshot)
-        self.query_one(DomainsTable).show(snapshot)
+        uri = snapshot.config.uri
+        main = self.main
+        for domain in snapshot.domains:
+            key = row_key(uri, domain.uuid)
+            self.pending.observe(key, domain.state)
+            cpu, memory = self.history.setdefault(key, (deque(maxlen=HISTORY), deque(maxlen=HISTORY)))
+            cpu.append(domain.cpu_pct or 0.0)
+            memory.append(domain.memory_pct or 0.0)
+            if isinstance(self.screen, DetailsScreen) and self.screen.key == key:
+                self.screen.show_domain(domain, cpu, memory)
+        main.query_one(HostsTable).show(snapshot)
+        main.query_one(DomainsTable).show(snapshot)
+        main.refresh_bindings()
         self._notify_if_newly_down(snapshot)
 
     def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:
@@ -83,23 +133,97 @@ class TuivirtApp(App[None]):
         elif snapshot.status is HostStatus.DOWN and self._down_reason.get(uri) != snapshot.reason:
             self._down_reason[uri] = snapshot.reason
             self.notify(
-                f"{snapshot.config.name} ({snapshot.config.uri}): {snapshot.reason}",
+                f"{snapshot.config.name} ({uri}): {snapshot.reason}",
                 title="Host down",
                 severity="error",
             )
 
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
+    def open_details(self, key: str) -> None:
+        row = self.main.table.item(key)
+        if row is not None:
+            self.push_screen(DetailsScreen(key, row.domain, row.host_uri, self.session(row.host_uri)))
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(DomainsTable).set_filter(event.value)
+    # -- actions out -----------------------------------------------------------------------
 
-    def action_sort(self, step: int) -> None:
-        table = self.query_one(DomainsTable)
-        keys = [c.key for c in table.columns]
-        table.sort_by(keys[(keys.index(table.sort_column.key) + step) % len(keys)], table.sort_reverse)
+    def start_action(
+        self, spec: ActionSpec, targets: list[GuestTarget], options: dict[str, DeleteOptions] | None = None
+    ) -> None:
+        now = time.monotonic()
+        for target in targets:
+            self.pending.begin(target.key, spec, now, self.config.shutdown_timeout)
+        self.main.table.touch(t.key for t in targets)
+        self._run_action(spec, targets, options or {})
 
-    def action_reverse_sort(self) -> None:
-        table = self.query_one(DomainsTable)
-        table.sort_by(table.sort_column.key, not table.sort_reverse)
+    @work(thread=True, exit_on_error=False, group="actions")
+    def _run_action(
+        self, spec: ActionSpec, targets: list[GuestTarget], options: dict[str, DeleteOptions]
+    ) -> None:
+        """Every guest in turn; one failure never stops the others."""
+        results = []
+        for target in targets:
+            try:
+                result = self._act_on(spec, target, options.get(target.key))
+            except Exception as exc:  # libvirtError, HostError: reported per guest below
+                result = GuestResult(target, error=describe_error(exc))
+            self.post_message(GuestActionReturned(result))
+            results.append(result)
+        self.post_message(ActionsFinished(spec, results))
+
+    def _act_on(self, spec: ActionSpec, target: GuestTarget, options: DeleteOptions | None) -> GuestResult:
+        session = self.session(target.host_uri)
+        if spec.action is Action.DELETE:
+            outcome = session.call(lambda conn: delete_guest(conn, target.uuid, options or DeleteOptions()))
+            return GuestResult(target, warnings=tuple(outcome.problems))
+        session.call(lambda conn: run_action(conn, target.uuid, spec.action))
+        return GuestResult(target)
+
+    def on_guest_action_returned(self, message: GuestActionReturned) -> None:
+        self.pending.returned(message.result.target.key, ok=not message.result.error)
+        self.main.table.touch([message.result.target.key])
+
+    def on_actions_finished(self, message: ActionsFinished) -> None:
+        """One report per user action: what worked, and each failure with host and reason."""
+        label = message.spec.label
+        done = [r for r in message.results if not r.error]
+        failed = [r for r in message.results if r.error]
+        lines = []
+        if done:
+            lines.append(f"{label}: " + ", ".join(r.target.name for r in done) + " done")
+        lines += [f"{label} failed for {r.target.name} on {r.target.host_name}: {r.error}" for r in failed]
+        lines += [f"{r.target.name}: {w}" for r in done for w in r.warnings]
+        trouble = failed or any(r.warnings for r in done)
+        self.notify(
+            "\n".join(lines), severity="error" if trouble else "information", timeout=10 if trouble else 4
+        )
+        self.main.refresh_bindings()
+
+    def _check_shutdowns(self) -> None:
+        """A guest that ignores a shutdown is offered a force off instead of a wait forever."""
+        for key in self.pending.overdue_shutdowns(time.monotonic()):
+            row = self.main.table.item(key)
+            if row is None:
+                self.pending.forget(key)
+                continue
+            d = row.domain
+            target = GuestTarget(key, d.uuid, d.name, d.host, row.host_uri)
+            timeout = self.config.shutdown_timeout
+            body = (
+                f"{d.name} on {d.host} is still {d.state.label} {timeout:g} s after the shutdown request.\n"
+                "The guest may ignore ACPI shutdown requests. Force it off (unsaved data is lost)?"
+            )
+            choices = [
+                ("force", "f", "Force off"),
+                ("wait", "w", "Keep waiting"),
+                ("cancel", "c", "Stop waiting"),
+            ]
+
+            def chosen(choice: str | None, target: GuestTarget = target) -> None:
+                if choice == "force":
+                    self.start_action(SPECS[Action.FORCE_OFF], [target])
+                elif choice == "wait":
+                    self.pending.extend(target.key, time.monotonic(), self.config.shutdown_timeout)
+                else:
+                    self.pending.forget(target.key)
+                    self.main.table.touch([target.key])
+
+            self.push_screen(ChoiceScreen("Shutdown is taking long", body, choices), chosen)

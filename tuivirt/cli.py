@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
 from tuivirt import __version__
 from tuivirt.backend.connection import DEFAULT_URI, host_name_for
 from tuivirt.backend.models import HostConfig
+from tuivirt.config import config_path, load_config
 
 
 def demo_uri() -> str:
@@ -46,7 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_host_options(parser)
     parser.add_argument("--readonly", action="store_true", help="open every connection read-only")
     parser.add_argument(
-        "--refresh", metavar="SECONDS", type=float, default=2.0, help="seconds between polls (default 2)"
+        "--refresh",
+        metavar="SECONDS",
+        type=float,
+        help="seconds between polls (default 2, or the config file's)",
+    )
+    parser.add_argument(
+        "--shutdown-timeout",
+        metavar="SECONDS",
+        type=float,
+        help="seconds a shutdown may take before force off is offered (default 60)",
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", type=Path, help="settings file (default: " + str(config_path()) + ")"
     )
     return parser
 
@@ -98,10 +112,19 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:  # `tuivirt list | head`
             sys.stderr.close()
             return 0
-    args = build_parser().parse_args(argv)
-    if args.refresh <= 0:
-        build_parser().error("--refresh must be more than 0 seconds")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for option in ("refresh", "shutdown_timeout"):
+        value = getattr(args, option)
+        if value is not None and value <= 0:
+            parser.error(f"--{option.replace('_', '-')} must be more than 0 seconds")
+    config, warnings = load_config(args.config)
+    if args.shutdown_timeout is not None:
+        config = replace(config, shutdown_timeout=args.shutdown_timeout)
     from tuivirt.app import TuivirtApp  # Textual loads only when the UI is wanted
 
-    TuivirtApp(hosts_from_args(args), refresh=args.refresh, readonly=args.readonly).run()
+    app = TuivirtApp(
+        hosts_from_args(args), refresh=args.refresh, readonly=args.readonly, config=config, warnings=warnings
+    )
+    app.run()
     return 0

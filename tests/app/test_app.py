@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libvirt
 
-from tests.app.helpers import names, state_of
+from tests.app.helpers import domain, names, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
@@ -55,7 +55,7 @@ async def test_dead_host_shows_reason_and_others_keep_working() -> None:
         assert "Failed to connect socket to '/nonexistent/libvirt-sock'" in state
         assert "reconnecting" in state
         assert hosts.cell_text(DEMO.uri, "state") == "up"
-        assert {domains.item(k).host for k in domains.keys} == {"demo"}  # type: ignore[union-attr]
+        assert {domain(domains, k).host for k in domains.keys} == {"demo"}
         await pilot.press("down")  # still answering keys
         assert domains.cursor_row == 1
         assert any("nonexistent" in str(n.message) for n in app._notifications)

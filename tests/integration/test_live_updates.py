@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.app.helpers import state_of
+from tests.app.helpers import domain, key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, ensure_daemon, virsh
 from tuivirt.app import TuivirtApp
@@ -19,10 +19,6 @@ from tuivirt.ui.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)
-
-
-def guest_row(table: DomainsTable, name: str) -> str | None:
-    return next((k for k in table.keys if table.item(k).name == name), None)  # type: ignore[union-attr]
 
 
 async def test_start_from_virsh_shows_within_a_second(guest_name: str) -> None:
@@ -44,9 +40,8 @@ async def test_cpu_is_measured_while_the_guest_boots(guest_name: str) -> None:
         virsh("start", guest_name)
 
         def cpu() -> float:
-            key = guest_row(table, guest_name)
-            item = table.item(key) if key else None
-            return item.cpu_pct or 0.0 if item else 0.0
+            key = key_of(table, guest_name)
+            return (domain(table, key).cpu_pct or 0.0) if key else 0.0
 
         await wait_until(pilot, lambda: cpu() > 0, timeout=10)
         hosts = app.query_one(HostsTable)

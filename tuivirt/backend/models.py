@@ -82,6 +82,7 @@ class DomainSnapshot:
     net_tx_bps: float | None = None
     autostart: bool | None = None
     persistent: bool | None = None
+    managed_save: bool | None = None  # a managed save image waits: start restores it
 
     @property
     def memory_pct(self) -> float | None:

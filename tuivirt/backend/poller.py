@@ -2,7 +2,7 @@
 
 Per tick the QEMU driver costs three RPCs whatever the number of guests: getAllDomainStats,
 getCPUStats and getFreeMemory. Attributes that cost a call per guest are read in bulk (autostart
-and persistence: one listAllDomains filter each) and only when marked stale by an event. The
+persistence, managed save: one listAllDomains filter each) and only when marked stale by an event. The
 test driver fills only the state group of the bulk call: there, and only for what is missing,
 ``info()`` is called once per guest and kept until an event about that guest.
 """
@@ -74,6 +74,7 @@ class HostPoller:
         self._info: dict[str, tuple[int, int]] = {}  # uuid -> (vcpus, memory KiB) from info()
         self._autostart: set[str] = set()
         self._persistent: set[str] = set()
+        self._managed_save: set[str] = set()
         self._attributes_stale = True
         self._host_cpu: dict[str, int] | None = None
 
@@ -88,8 +89,10 @@ class HostPoller:
     def _read_attributes(self, conn: libvirt.virConnect) -> None:
         autostart = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
         persistent = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
+        managed_save = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
         self._autostart = {dom.UUIDString() for dom in autostart}
         self._persistent = {dom.UUIDString() for dom in persistent}
+        self._managed_save = {dom.UUIDString() for dom in managed_save}
         self._attributes_stale = False
 
     def _host_numbers(self, conn: libvirt.virConnect) -> tuple[float | None, int | None]:
@@ -152,6 +155,7 @@ class HostPoller:
             memory_used_kib=_memory_used(stats),
             autostart=uuid in self._autostart,
             persistent=uuid in self._persistent,
+            managed_save=uuid in self._managed_save,
         )
         counters = counters_from_stats(stats, now)
         before = self._counters.get(uuid)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import libvirt
 
@@ -17,6 +18,7 @@ from tuivirt.backend.models import DomainState, HostConfig, HostFacts, HostSnaps
 from tuivirt.backend.poller import HostPoller, read_facts
 
 Listener = Callable[[HostSnapshot], None]
+R = TypeVar("R")
 
 KEEPALIVE_INTERVAL = 5  # seconds; a frozen daemon is noticed after about interval * (count + 1)
 KEEPALIVE_COUNT = 3
@@ -102,6 +104,17 @@ class HostSession:
         """Tick at once, reading attributes again (after an action of ours changed them)."""
         self._events.put((uuid or "", -1))
         self._wake.set()
+
+    def call(self, work: Callable[[libvirt.virConnect], R]) -> R:
+        """Run ``work`` with this host's connection on the caller's thread (a virConnect may be
+        shared between threads), then tick early so the result shows at once."""
+        conn = self._conn
+        if conn is None:
+            raise HostError(f"{self.config.name} is not connected")
+        try:
+            return work(conn)
+        finally:
+            self.refresh_now()
 
     def _on_lifecycle(
         self, _conn: object, dom: libvirt.virDomain, event: int, _detail: int, _o: object

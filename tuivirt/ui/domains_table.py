@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 from rich.text import Text
 
 from tuivirt.backend.models import DomainSnapshot, DomainState, HostSnapshot
@@ -24,8 +27,20 @@ def row_key(host_uri: str, uuid: str) -> str:
     return f"{host_uri}#{uuid}"
 
 
-def _state(d: DomainSnapshot) -> Text:
-    return Text(d.state.label, style=STATE_STYLES.get(d.state, ""))
+@dataclass(frozen=True)
+class GuestRow:
+    """A guest as the table shows it: its snapshot, an action under way, and the user's mark."""
+
+    domain: DomainSnapshot
+    host_uri: str
+    pending: str | None = None
+    marked: bool = False
+
+
+def _state(row: GuestRow) -> Text:
+    if row.pending:
+        return Text(row.pending, style="italic cyan")
+    return Text(row.domain.state.label, style=STATE_STYLES.get(row.domain.state, ""))
 
 
 def _autostart(d: DomainSnapshot) -> str:
@@ -40,16 +55,44 @@ def _net_total(d: DomainSnapshot) -> float | None:
     return None if d.net_rx_bps is None else d.net_rx_bps + (d.net_tx_bps or 0)
 
 
+def _mark(row: GuestRow) -> Text:
+    return Text("●", style="bold magenta") if row.marked else Text(" ")
+
+
+def _column(
+    key: str,
+    label: str,
+    width: int,
+    cell: Callable[[DomainSnapshot], str | Text],
+    sort_key: Callable[[DomainSnapshot], object] | None = None,
+    align: str = "left",
+    priority: int = 0,
+    **extra: object,
+) -> Column[GuestRow]:
+    """A column that reads the row's snapshot."""
+    return Column(
+        key,
+        label,
+        width,
+        lambda row: cell(row.domain),
+        (lambda row: sort_key(row.domain)) if sort_key else None,
+        align,  # type: ignore[arg-type]
+        priority,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 # Lower priority survives narrower terminals: at 80 columns the last three drop out.
-DOMAIN_COLUMNS: list[Column[DomainSnapshot]] = [
-    Column("host", "Host", 10, lambda d: d.host, priority=3),
-    Column("name", "Name", 14, lambda d: d.name, priority=0, flex=True, max_width=40),
-    Column("state", "State", 11, _state, lambda d: d.state.label, priority=0),
-    Column("vcpus", "vCPU", 4, lambda d: str(d.vcpus), lambda d: d.vcpus, "right", priority=2),
-    Column("memory", "Memory", 9, lambda d: format_kib(d.memory_kib), lambda d: d.memory_kib, "right", 2),
-    Column("cpu", "CPU%", 5, lambda d: format_pct(d.cpu_pct), lambda d: d.cpu_pct, "right", priority=1),
-    Column("mem", "Mem%", 5, lambda d: format_pct(d.memory_pct), lambda d: d.memory_pct, "right", 4),
-    Column(
+DOMAIN_COLUMNS: list[Column[GuestRow]] = [
+    Column("mark", "", 1, _mark, lambda row: not row.marked, priority=0),
+    _column("host", "Host", 10, lambda d: d.host, priority=3),
+    _column("name", "Name", 14, lambda d: d.name, priority=0, flex=True, max_width=40),
+    Column("state", "State", 14, _state, lambda row: row.domain.state.label, priority=0),
+    _column("vcpus", "vCPU", 4, lambda d: str(d.vcpus), lambda d: d.vcpus, "right", priority=2),
+    _column("memory", "Memory", 9, lambda d: format_kib(d.memory_kib), lambda d: d.memory_kib, "right", 2),
+    _column("cpu", "CPU%", 5, lambda d: format_pct(d.cpu_pct), lambda d: d.cpu_pct, "right", priority=1),
+    _column("mem", "Mem%", 5, lambda d: format_pct(d.memory_pct), lambda d: d.memory_pct, "right", 4),
+    _column(
         "disk",
         "Disk r/w",
         10,
@@ -58,27 +101,61 @@ DOMAIN_COLUMNS: list[Column[DomainSnapshot]] = [
         "right",
         5,
     ),
-    Column("net", "Net rx/tx", 10, lambda d: format_pair(d.net_rx_bps, d.net_tx_bps), _net_total, "right", 6),
-    Column("autostart", "Auto", 4, _autostart, priority=7),
+    _column(
+        "net", "Net rx/tx", 10, lambda d: format_pair(d.net_rx_bps, d.net_tx_bps), _net_total, "right", 6
+    ),
+    _column("autostart", "Auto", 4, _autostart, priority=7),
 ]
 
 
-def _filter_text(d: DomainSnapshot) -> str:
+def _filter_text(row: GuestRow) -> str:
+    d = row.domain
     return f"{d.name}\n{d.host}\n{d.state.label}"
 
 
-class DomainsTable(SnapshotTable[DomainSnapshot]):
+class DomainsTable(SnapshotTable[GuestRow]):
     """Each host's snapshot adds, updates and removes only that host's rows."""
 
-    def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
+    def __init__(self, pending_label: Callable[[str], str | None], id: str | None = None) -> None:  # noqa: A002
         super().__init__(
-            DOMAIN_COLUMNS, filter_text=_filter_text, tie_break=lambda d: (d.name, d.host), id=id
+            DOMAIN_COLUMNS,
+            filter_text=_filter_text,
+            tie_break=lambda row: (row.domain.name, row.domain.host),
+            id=id,
         )
+        self._pending_label = pending_label
         self._host_keys: dict[str, set[str]] = {}
+        self.marks: set[str] = set()
         self.sort_by("name")
+
+    def _row(self, key: str, domain: DomainSnapshot, host_uri: str) -> GuestRow:
+        return GuestRow(domain, host_uri, self._pending_label(key), key in self.marks)
 
     def show(self, snapshot: HostSnapshot) -> None:
         uri = snapshot.config.uri
-        items = {row_key(uri, d.uuid): d for d in snapshot.domains}
-        self.update_items(items, replace_keys=self._host_keys.get(uri, set()))
-        self._host_keys[uri] = set(items)
+        rows = {}
+        for domain in snapshot.domains:
+            key = row_key(uri, domain.uuid)
+            rows[key] = self._row(key, domain, uri)
+        gone = self._host_keys.get(uri, set()) - rows.keys()
+        self.marks -= gone
+        self.update_items(rows, replace_keys=gone)
+        self._host_keys[uri] = set(rows)
+
+    def touch(self, keys: Iterable[str]) -> None:
+        """Redraw these rows' marks and pending labels."""
+        rows = {}
+        for key in keys:
+            row = self.item(key)
+            if row is not None:
+                rows[key] = self._row(key, row.domain, row.host_uri)
+        self.update_items(rows)
+
+    def toggle_mark(self, key: str) -> None:
+        self.marks ^= {key}
+        self.touch([key])
+
+    def set_marks(self, keys: set[str]) -> None:
+        changed = self.marks ^ keys
+        self.marks = set(keys)
+        self.touch(changed)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
+from tuivirt.backend.actions import ActionSpec
 from tuivirt.backend.models import HostSnapshot
 
 
@@ -17,3 +20,38 @@ class HostUpdated(Message):
     def can_replace(self, message: Message) -> bool:
         """A newer snapshot of the same host makes a queued older one worthless."""
         return isinstance(message, HostUpdated) and message.snapshot.config == self.snapshot.config
+
+
+@dataclass(frozen=True)
+class GuestTarget:
+    """A guest an action is aimed at, with what the report needs to name it."""
+
+    key: str
+    uuid: str
+    name: str
+    host_name: str
+    host_uri: str
+
+
+@dataclass(frozen=True)
+class GuestResult:
+    target: GuestTarget
+    error: str = ""  # empty: it worked
+    warnings: tuple[str, ...] = ()  # it worked, but (a volume that could not be deleted …)
+
+
+class GuestActionReturned(Message):
+    """One guest's call came back (posted from the action worker)."""
+
+    def __init__(self, result: GuestResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ActionsFinished(Message):
+    """Every guest of one user action came back: time to report."""
+
+    def __init__(self, spec: ActionSpec, results: list[GuestResult]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.results = results

@@ -65,14 +65,26 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
     class CursorMoved(Message):
         """The highlighted row changed (``key`` is None when the table is empty)."""
 
-        def __init__(self, key: str | None) -> None:
+        def __init__(self, table: SnapshotTable[Any], key: str | None) -> None:
             super().__init__()
+            self.table = table
             self.key = key
 
+        @property
+        def control(self) -> SnapshotTable[Any]:
+            return self.table
+
     class RowSelected(Message):
-        def __init__(self, key: str) -> None:
+        """Enter on a row."""
+
+        def __init__(self, table: SnapshotTable[Any], key: str) -> None:
             super().__init__()
+            self.table = table
             self.key = key
+
+        @property
+        def control(self) -> SnapshotTable[Any]:
+            return self.table
 
     def __init__(
         self,
@@ -198,7 +210,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         key = self._order[index] if 0 <= index < len(self._order) else None
         if key != self.cursor_key:
             self.cursor_key = key
-            self.post_message(self.CursorMoved(key))
+            self.post_message(self.CursorMoved(self, key))
         if index >= 0:
             self._scroll_to_row(index)
         self._repaint_changed()
@@ -231,7 +243,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
 
     def action_select(self) -> None:
         if self.cursor_key is not None:
-            self.post_message(self.RowSelected(self.cursor_key))
+            self.post_message(self.RowSelected(self, self.cursor_key))
 
     # -- layout and painting ---------------------------------------------------------------
 

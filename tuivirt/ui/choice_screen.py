@@ -1,0 +1,40 @@
+"""A modal with a few labelled choices, each on a key (for example: force off / keep waiting)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class ChoiceScreen(ModalScreen[str]):
+    """Dismisses with the chosen value; Escape gives ``cancel``."""
+
+    BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, body: str, choices: list[tuple[str, str, str]]) -> None:
+        """``choices``: (value, key, label) in button order."""
+        super().__init__()
+        self._title = title
+        self._body = body
+        self._choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static(self._body, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                for value, key, label in self._choices:
+                    yield Button(f"{label} ({key})", id=f"choice-{value}")
+
+    def on_mount(self) -> None:
+        for value, key, _label in self._choices:
+            self._bindings.bind(key, f"choose('{value}')", show=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "choice-cancel").removeprefix("choice-"))
+
+    def action_choose(self, value: str) -> None:
+        self.dismiss(value)

@@ -1,0 +1,111 @@
+"""Enter on a guest: overview with sparklines, disks, network interfaces, and its XML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.syntax import Syntax
+from rich.table import Table
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Sparkline, Static, TabbedContent, TabPane
+
+from tuivirt.backend.connection import describe_error
+from tuivirt.backend.details import DomainDetails, read_details
+from tuivirt.backend.models import DomainSnapshot
+from tuivirt.backend.session import HostSession
+from tuivirt.format import format_kib, format_pct
+
+
+def _bytes(value: int | None) -> str:
+    return "-" if value is None else format_kib(value // 1024)
+
+
+def overview_text(d: DomainSnapshot, host_uri: str) -> str:
+    autostart = {None: "?", True: "yes", False: "no"}[d.autostart]
+    persistent = {None: "?", True: "persistent", False: "transient"}[d.persistent]
+    return "\n".join(
+        [
+            f"Name        {d.name}",
+            f"Host        {d.host} ({host_uri})",
+            f"UUID        {d.uuid}",
+            f"State       {d.state.label}" + ("  (managed save image waiting)" if d.managed_save else ""),
+            f"vCPUs       {d.vcpus}",
+            f"Memory      {format_kib(d.memory_kib)}",
+            f"CPU         {format_pct(d.cpu_pct)} % of its vCPUs, {format_pct(d.cpu_host_pct)} % of the host",
+            f"Memory use  {format_pct(d.memory_pct)} %",
+            f"Autostart   {autostart}, {persistent}",
+        ]
+    )
+
+
+class DetailsScreen(Screen[None]):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="details.back")]
+
+    def __init__(self, key: str, domain: DomainSnapshot, host_uri: str, session: HostSession) -> None:
+        super().__init__()
+        self.key = key
+        self._domain = domain
+        self._host_uri = host_uri
+        self._session = session
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with TabbedContent():
+            with TabPane("Overview", id="overview"):
+                yield Static(id="overview-text")
+                yield Label("CPU % (recent ticks)")
+                yield Sparkline([], id="cpu-spark")
+                yield Label("Memory in use % (recent ticks)")
+                yield Sparkline([], id="mem-spark")
+            with TabPane("Disks", id="disks"), VerticalScroll():
+                yield Static("reading…", id="disks-text")
+            with TabPane("Network", id="network"), VerticalScroll():
+                yield Static("reading…", id="network-text")
+            with TabPane("XML", id="xml"), VerticalScroll(id="xml-scroll"):
+                yield Static("reading…", id="xml-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"{self._domain.name} on {self._domain.host}"
+        self.show_domain(self._domain, [], [])
+        self._load()
+
+    def show_domain(self, domain: DomainSnapshot, cpu: Sequence[float], memory: Sequence[float]) -> None:
+        """Live part: called on every snapshot of the guest while the screen is open."""
+        self._domain = domain
+        self.query_one("#overview-text", Static).update(overview_text(domain, self._host_uri))
+        self.query_one("#cpu-spark", Sparkline).data = list(cpu)
+        self.query_one("#mem-spark", Sparkline).data = list(memory)
+
+    @work(thread=True, exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            details = self._session.call(lambda conn: read_details(conn, self._domain.uuid))
+        except Exception as exc:  # a libvirt error or a host gone: say it in the panes
+            message = f"Could not read {self._domain.name} on {self._domain.host}: {describe_error(exc)}"
+            self.app.call_from_thread(self._show_error, message)
+            return
+        self.app.call_from_thread(self._show_details, details)
+
+    def _show_error(self, message: str) -> None:
+        for widget_id in ("#disks-text", "#network-text", "#xml-text"):
+            self.query_one(widget_id, Static).update(message)
+
+    def _show_details(self, details: DomainDetails) -> None:
+        disks = Table("Target", "Device", "Source", "Size", "Allocation", box=None, header_style="bold")
+        for disk in details.disks:
+            disks.add_row(
+                disk.target, disk.device, disk.source, _bytes(disk.capacity), _bytes(disk.allocation)
+            )
+        self.query_one("#disks-text", Static).update(disks if details.disks else "No disks.")
+        nics = Table("MAC", "Source", "Model", "IP addresses", box=None, header_style="bold")
+        for nic in details.nics:
+            nics.add_row(nic.mac, nic.source, nic.model or "-", ", ".join(nic.addresses) or "-")
+        self.query_one("#network-text", Static).update(nics if details.nics else "No network interfaces.")
+        self.query_one("#xml-text", Static).update(
+            Syntax(details.xml, "xml", theme="ansi_dark", word_wrap=False)
+        )

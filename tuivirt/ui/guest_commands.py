@@ -1,0 +1,41 @@
+"""Ctrl+P: every guest action that applies to the selected (or marked) guests, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tuivirt.backend.actions import SPECS
+
+
+class GuestCommands(Provider):
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from tuivirt.ui.main_screen import MainScreen  # the screen imports the app, which imports us
+
+        screen = self.screen
+        if not isinstance(screen, MainScreen) or screen.readonly:
+            return []
+        commands: list[tuple[str, Callable[[], object], str]] = []
+        for spec in SPECS.values():
+            targets = screen.applicable(spec)
+            if not targets:
+                continue
+            who = targets[0].name if len(targets) == 1 else f"{len(targets)} marked guests"
+            help_text = f"virsh {spec.virsh}" + (" (asks first)" if spec.destructive else "")
+            commands.append(
+                (f"{spec.label}: {who}", partial(screen.action_guest, spec.action.value), help_text)
+            )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

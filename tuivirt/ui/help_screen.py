@@ -1,0 +1,47 @@
+"""`?`: every key of the screen underneath, with what it does and its binding id (for the keymap)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Static
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    keys: str
+    description: str
+    binding_id: str
+    available: bool
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, title: str, keys: list[KeyHelp], note: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._keys = keys
+        self._note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help"):
+            yield Label(f"Keys: {self._title}", classes="dialog-title")
+            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table.add_columns("Key", "Does", "Binding id")
+            for item in self._keys:
+                does = item.description if item.available else f"{item.description} (not now)"
+                table.add_row(item.keys, does, item.binding_id)
+            yield table
+            yield Static(
+                self._note
+                or "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes.",
+                classes="dialog-note",
+            )
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,239 @@
+"""The main screen: hosts on top, all their guests below, and every guest action on a key."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from libvirt import virConnect
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from tuivirt.backend.actions import SPECS, Action, ActionSpec
+from tuivirt.backend.connection import describe_error
+from tuivirt.backend.delete import DeleteOptions, DeletePlan, plan_delete
+from tuivirt.ui.confirm_screen import ConfirmScreen
+from tuivirt.ui.delete_screen import DeleteScreen, DeleteTarget
+from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.ui.filter_bar import FilterBar
+from tuivirt.ui.help_screen import HelpScreen, KeyHelp
+from tuivirt.ui.hosts_table import HostsTable
+from tuivirt.ui.messages import GuestTarget
+from tuivirt.ui.snapshot_table import SnapshotTable
+
+if TYPE_CHECKING:
+    from tuivirt.app import TuivirtApp
+
+# (action, default keys, shown in the footer): a top/k9s/virsh hybrid; README lists them.
+GUEST_KEYS: list[tuple[Action, str, bool]] = [
+    (Action.START, "s", True),
+    (Action.SHUTDOWN, "S", True),
+    (Action.REBOOT, "r", False),
+    (Action.FORCE_OFF, "F", True),
+    (Action.PAUSE, "p", True),
+    (Action.RESUME, "u", True),
+    (Action.RESET, "R", False),
+    (Action.SAVE, "m", False),
+    (Action.AUTOSTART_ON, "a", False),
+    (Action.AUTOSTART_OFF, "A", False),
+    (Action.DELETE, "D,delete", True),
+]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        *(
+            Binding(keys, f"guest('{action}')", SPECS[action].label, show=show, id=f"guest.{action}")
+            for action, keys, show in GUEST_KEYS
+        ),
+        # Same keys and ids (so the keymap moves both): when check_action hides an action that
+        # does not apply, Textual tries the next binding of the key, and this one says why.
+        *(
+            Binding(keys, f"explain('{action}')", SPECS[action].label, show=False, id=f"guest.{action}")
+            for action, keys, _show in GUEST_KEYS
+        ),
+        Binding("space", "mark", "Mark", show=False, id="guest.mark"),
+        Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
+        Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
+        Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
+        Binding("I", "invert_sort", "Invert sort", show=False, id="main.sort_invert"),
+        Binding("question_mark", "help", "Keys", id="main.help"),
+    ]
+
+    def __init__(self, readonly: bool) -> None:
+        super().__init__()
+        self.readonly = readonly
+
+    @property
+    def tuivirt(self) -> TuivirtApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield HostsTable(id="hosts")
+        yield DomainsTable(self.tuivirt.pending.label, id="domains")
+        yield FilterBar(id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBar).display = False
+        self.query_one(DomainsTable).focus()
+        if self.readonly:
+            self.sub_title = "read-only"
+
+    # -- targets and availability ----------------------------------------------------------
+
+    @property
+    def table(self) -> DomainsTable:
+        return self.query_one(DomainsTable)
+
+    def targets(self) -> list[GuestTarget]:
+        """The marked guests, or else the one under the cursor."""
+        table = self.table
+        keys = [k for k in table.keys if k in table.marks] or ([table.cursor_key] if table.cursor_key else [])
+        targets = []
+        for key in keys:
+            row = table.item(key)
+            if row is not None:
+                d = row.domain
+                targets.append(GuestTarget(key, d.uuid, d.name, d.host, row.host_uri))
+        return targets
+
+    def applicable(self, spec: ActionSpec) -> list[GuestTarget]:
+        table = self.table
+        return [t for t in self.targets() if spec.applies_to(table.item(t.key).domain)]  # type: ignore[union-attr]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide guest actions that do not apply (or, read-only, any): the footer shows only what works."""
+        if action == "guest":
+            return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
+        return True
+
+    def action_explain(self, name: str) -> None:
+        """Second binding on each guest key: runs only when check_action hid the first one."""
+        spec = SPECS[Action(name)]
+        if self.readonly:
+            self.notify(f"{spec.label} is not available: tuivirt runs read-only (--readonly).")
+        elif not self.targets():
+            self.notify(f"{spec.label}: no guest selected.")
+        else:
+            states = ", ".join(sorted({f"{t.name} is {self._state(t)}" for t in self.targets()}))
+            self.notify(f"{spec.label} does not apply: {states}.")
+
+    def _state(self, target: GuestTarget) -> str:
+        row = self.table.item(target.key)
+        return row.domain.state.label if row else "gone"
+
+    @on(SnapshotTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self.refresh_bindings()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_guest(self, name: str) -> None:
+        spec = SPECS[Action(name)]
+        targets = self.applicable(spec)
+        if not targets:
+            return
+        if spec.action is Action.DELETE:
+            self._plan_delete(targets)
+            return
+        if not spec.destructive:
+            self.tuivirt.start_action(spec, targets)
+            return
+        guests = "\n".join(f"  {t.name} on {t.host_name} ({t.host_uri})" for t in targets)
+        body = f"{spec.label} (virsh {spec.virsh}) these guests?\n\n{guests}"
+        if spec.action is Action.FORCE_OFF:
+            body += "\n\nLike pulling the power cord: unsaved data in the guest is lost."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.tuivirt.start_action(spec, targets)
+
+        self.app.push_screen(ConfirmScreen(f"{spec.label}?", body, spec.label), answered)
+
+    @work(thread=True, exit_on_error=False, group="delete-plan")
+    def _plan_delete(self, targets: list[GuestTarget]) -> None:
+        """Read each guest's disks (libvirt calls: a thread), then ask."""
+        plans = []
+        for target in targets:
+            try:
+                plan = self.tuivirt.session(target.host_uri).call(partial(_plan, uuid=target.uuid))
+            except Exception as exc:
+                message = f"Delete: cannot read {target.name} on {target.host_name}: {describe_error(exc)}"
+                self.app.call_from_thread(self.notify, message, severity="error")
+                return
+            plans.append(DeleteTarget(target.key, target.name, target.host_name, plan))
+        self.app.call_from_thread(self._ask_delete, targets, plans)
+
+    def _ask_delete(self, targets: list[GuestTarget], plans: list[DeleteTarget]) -> None:
+        def answered(options: dict[str, DeleteOptions] | None) -> None:
+            if options is not None:
+                self.tuivirt.start_action(SPECS[Action.DELETE], targets, options)
+
+        self.app.push_screen(DeleteScreen(plans), answered)
+
+    def action_mark(self) -> None:
+        table = self.table
+        if table.cursor_key is not None:
+            table.toggle_mark(table.cursor_key)
+            table.action_cursor(1)
+            self.refresh_bindings()
+
+    def action_mark_all(self) -> None:
+        self.table.set_marks(set(self.table.keys))
+        self.refresh_bindings()
+
+    def action_clear_marks(self) -> None:
+        self.table.set_marks(set())
+        self.refresh_bindings()
+
+    @on(SnapshotTable.RowSelected, "#domains")
+    def _open_details(self, event: SnapshotTable.RowSelected) -> None:
+        self.tuivirt.open_details(event.key)
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self.refresh_bindings()
+
+    def action_sort(self, step: int) -> None:
+        table = self.table
+        keys = [c.key for c in table.columns]
+        table.sort_by(keys[(keys.index(table.sort_column.key) + step) % len(keys)], table.sort_reverse)
+
+    def action_invert_sort(self) -> None:
+        table = self.table
+        table.sort_by(table.sort_column.key, not table.sort_reverse)
+
+    def action_help(self) -> None:
+        keys: list[KeyHelp] = []
+        seen: set[str] = set()
+        for binding in self.tuivirt.all_bindings(self):
+            if binding.id and binding.id not in seen:
+                seen.add(binding.id)
+                available = self.check_action(*_split_action(binding.action)) is True
+                keys.append(
+                    KeyHelp(binding.key_display or binding.key, binding.description, binding.id, available)
+                )
+        note = "Read-only mode: guest actions are off. " if self.readonly else ""
+        note += "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes."
+        self.app.push_screen(HelpScreen("guests and hosts", keys, note))
+
+
+def _plan(conn: virConnect, uuid: str) -> DeletePlan:
+    return plan_delete(conn, uuid)
+
+
+def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
+    """ "guest('start')" -> ("guest", ("start",))."""
+    name, _, rest = action.partition("(")
+    return name, tuple(p.strip().strip("'\"") for p in rest.rstrip(")").split(",") if p.strip())

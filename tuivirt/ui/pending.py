@@ -1,0 +1,65 @@
+"""Actions under way, per guest row: what the row shows until the new state is seen.
+
+Pure logic (no Textual), so the rules are tested directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tuivirt.backend.actions import Action, ActionSpec
+from tuivirt.backend.models import DomainState
+
+
+@dataclass
+class Pending:
+    spec: ActionSpec
+    since: float
+    deadline: float | None = None  # shutdown: when to offer force off
+    returned: bool = False  # the libvirt call came back
+
+
+class PendingActions:
+    """Row key -> the action under way on it."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, Pending] = {}
+
+    def begin(self, key: str, spec: ActionSpec, now: float, shutdown_timeout: float) -> None:
+        deadline = now + shutdown_timeout if spec.action is Action.SHUTDOWN else None
+        self._rows[key] = Pending(spec, now, deadline)
+
+    def returned(self, key: str, ok: bool) -> None:
+        """The call finished: a failure clears the row; an action with no end state is done."""
+        pending = self._rows.get(key)
+        if pending is None:
+            return
+        if not ok or pending.spec.settled is None:
+            del self._rows[key]
+        else:
+            pending.returned = True
+
+    def observe(self, key: str, state: DomainState) -> None:
+        """A snapshot or event showed the row's state: clear it once the action's end state shows."""
+        pending = self._rows.get(key)
+        if pending and pending.returned and pending.spec.settled and state in pending.spec.settled:
+            del self._rows[key]
+
+    def forget(self, key: str) -> None:
+        self._rows.pop(key, None)
+
+    def label(self, key: str) -> str | None:
+        pending = self._rows.get(key)
+        return pending.spec.progress if pending else None
+
+    def overdue_shutdowns(self, now: float) -> list[str]:
+        """Rows whose shutdown outlived its timeout; each is reported once until extended."""
+        keys = [k for k, p in self._rows.items() if p.deadline is not None and p.deadline <= now]
+        for key in keys:
+            self._rows[key].deadline = None
+        return keys
+
+    def extend(self, key: str, now: float, seconds: float) -> None:
+        pending = self._rows.get(key)
+        if pending is not None:
+            pending.deadline = now + seconds
