@@ -78,9 +78,12 @@ class TuivirtApp(App[None]):
             self.set_keymap(self.config.keymap)
         for warning in self._warnings:
             self.notify(warning, title="Configuration", severity="warning", timeout=10)
+        self.set_interval(1.0, self._check_shutdowns)
+
+    def start_sessions(self) -> None:
+        """Called by the main screen once its tables exist to receive the snapshots."""
         for session in self.sessions.values():
             session.start()
-        self.set_interval(1.0, self._check_shutdowns)
 
     def on_unmount(self) -> None:
         for session in self.sessions.values():
@@ -120,8 +123,10 @@ class TuivirtApp(App[None]):
             memory.append(domain.memory_pct or 0.0)
             if isinstance(self.screen, DetailsScreen) and self.screen.key == key:
                 self.screen.show_domain(domain, cpu, memory)
-        main.query_one(HostsTable).show(snapshot)
-        main.query_one(DomainsTable).show(snapshot)
+        for hosts in main.query(HostsTable):  # none while the app shuts down
+            hosts.show(snapshot)
+        for guests in main.query(DomainsTable):
+            guests.show(snapshot)
         main.refresh_bindings()
         self._notify_if_newly_down(snapshot)
 

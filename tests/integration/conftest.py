@@ -80,3 +80,48 @@ def guest_name(system_conn: libvirt.virConnect, guest_images: testguest.GuestIma
             dom.destroy()
         dom.undefine()
     conn.close()
+
+
+TEST_POOL = "tuivirt-test"
+TEST_POOL_PATH = "/var/lib/tuivirt/test-pool"
+
+
+def ensure_pool(conn: libvirt.virConnect) -> libvirt.virStoragePool:
+    """A directory pool for the tests' volumes, defined, built and started once."""
+    try:
+        pool = conn.storagePoolLookupByName(TEST_POOL)
+    except libvirt.libvirtError:
+        pool = conn.storagePoolDefineXML(
+            f"<pool type='dir'><name>{TEST_POOL}</name><target><path>{TEST_POOL_PATH}</path></target></pool>"
+        )
+        pool.build(0)
+    if not pool.isActive():
+        pool.create(0)
+    pool.refresh(0)
+    return pool
+
+
+@pytest.fixture
+def guest_with_volume(
+    system_conn: libvirt.virConnect, guest_images: testguest.GuestImages
+) -> Iterator[tuple[str, str]]:
+    """A shut-off test guest with a 16 MiB qcow2 volume as vda: (guest name, volume path)."""
+    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
+    pool = ensure_pool(system_conn)
+    volume = pool.createXML(
+        f"<volume><name>{name}.qcow2</name><capacity unit='MiB'>16</capacity>"
+        "<target><format type='qcow2'/></target></volume>"
+    )
+    path = volume.path()
+    testguest.define(system_conn, name, guest_images, disk=path)
+    yield name, path
+    ensure_daemon()
+    conn = libvirt.open(SYSTEM_URI)
+    with contextlib.suppress(libvirt.libvirtError):
+        dom = conn.lookupByName(name)
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+    with contextlib.suppress(libvirt.libvirtError):
+        conn.storageVolLookupByPath(path).delete(0)
+    conn.close()

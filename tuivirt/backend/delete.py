@@ -10,6 +10,10 @@ import libvirt
 from tuivirt.backend.connection import describe_error
 
 
+class DeleteRefused(Exception):
+    """The delete would remove something the user did not tick; nothing was changed."""
+
+
 @dataclass(frozen=True)
 class GuestStorage:
     """A disk of the guest that is a storage volume libvirt knows (so it can be deleted)."""
@@ -80,13 +84,19 @@ def _lookup_volume(conn: libvirt.virConnect, disk: GuestStorage) -> libvirt.virS
 
 
 def delete_guest(conn: libvirt.virConnect, uuid: str, options: DeleteOptions) -> DeleteResult:
-    """Force off if running, undefine, then delete the ticked volumes.
+    """Undefine, force off if it was running, then delete the ticked volumes.
 
-    Volumes are looked up before the undefine (a pool/volume name needs nothing from the guest,
-    but a path may only resolve while libvirt still knows it) and deleted after it, so a refused
-    undefine (snapshots the user chose to keep, say) leaves every disk in place.
+    Undefine comes first: if libvirt refuses it (snapshots the user chose to keep, say) the guest
+    keeps running and every disk stays. A running guest it succeeds on is left transient, and
+    the force off then removes it. Volumes are looked up before and deleted after.
     """
     dom = conn.lookupByUUIDString(uuid)
+    snapshots = dom.snapshotNum(0)
+    if snapshots and not options.snapshot_metadata:
+        # libvirt would refuse only while the guest is shut off: say it first, in every state.
+        raise DeleteRefused(
+            f"it has {snapshots} snapshot(s): tick 'also remove snapshot metadata', or delete them first"
+        )
     volumes = []
     result = DeleteResult()
     for disk in options.volumes:
@@ -94,14 +104,20 @@ def delete_guest(conn: libvirt.virConnect, uuid: str, options: DeleteOptions) ->
             volumes.append((disk, _lookup_volume(conn, disk)))
         except libvirt.libvirtError as exc:
             result.problems.append(f"{disk.source}: {describe_error(exc)}")
-    if dom.isActive():
-        dom.destroy()
     flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
     if options.snapshot_metadata:
         flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-    flags |= libvirt.VIR_DOMAIN_UNDEFINE_NVRAM if options.nvram else libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+    if ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).find("os/nvram") is not None:
+        # Only guests with NVRAM get an NVRAM flag: some drivers (the test driver) refuse them all.
+        keep_or_drop = (
+            libvirt.VIR_DOMAIN_UNDEFINE_NVRAM if options.nvram else libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+        )
+        flags |= keep_or_drop
+    was_active = dom.isActive()
     dom.undefineFlags(flags)
     result.undefined = True
+    if was_active:
+        dom.destroy()  # transient now: this removes it
     for disk, volume in volumes:
         try:
             volume.delete(0)

@@ -134,8 +134,13 @@ def build(cache: Path | None = None) -> GuestImages:
     return images
 
 
-def domain_xml(name: str, images: GuestImages, memory_mib: int = 128, vcpus: int = 1) -> str:
-    """Domain XML that boots the test guest with a pty serial console and no graphics."""
+def domain_xml(
+    name: str, images: GuestImages, memory_mib: int = 128, vcpus: int = 1, disk: str | None = None
+) -> str:
+    """Domain XML that boots the test guest with a pty serial console and no graphics.
+
+    ``disk``: a qcow2 file attached as vda (the guest boots without it; it is there to be deleted).
+    """
     domain = ET.Element("domain", type="qemu")
     ET.SubElement(domain, "name").text = name
     ET.SubElement(domain, "memory", unit="MiB").text = str(memory_mib)
@@ -148,6 +153,11 @@ def domain_xml(name: str, images: GuestImages, memory_mib: int = 128, vcpus: int
     features = ET.SubElement(domain, "features")
     ET.SubElement(features, "acpi")
     devices = ET.SubElement(domain, "devices")
+    if disk is not None:
+        disk_el = ET.SubElement(devices, "disk", type="file", device="disk")
+        ET.SubElement(disk_el, "driver", name="qemu", type="qcow2")
+        ET.SubElement(disk_el, "source", file=disk)
+        ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
     serial = ET.SubElement(devices, "serial", type="pty")
     ET.SubElement(serial, "target", port="0")
     console = ET.SubElement(devices, "console", type="pty")
@@ -155,9 +165,11 @@ def domain_xml(name: str, images: GuestImages, memory_mib: int = 128, vcpus: int
     return ET.tostring(domain, encoding="unicode")
 
 
-def define(conn: libvirt.virConnect, name: str, images: GuestImages | None = None) -> libvirt.virDomain:
+def define(
+    conn: libvirt.virConnect, name: str, images: GuestImages | None = None, disk: str | None = None
+) -> libvirt.virDomain:
     """Define (not start) a persistent test guest called ``name``."""
-    return conn.defineXML(domain_xml(name, images or build()))
+    return conn.defineXML(domain_xml(name, images or build(), disk=disk))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,6 +85,7 @@ class MainScreen(Screen[None]):
         self.query_one(DomainsTable).focus()
         if self.readonly:
             self.sub_title = "read-only"
+        self.tuivirt.start_sessions()
 
     # -- targets and availability ----------------------------------------------------------
 

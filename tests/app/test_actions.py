@@ -1,0 +1,306 @@
+"""Guest actions driven by keys, on the demo host (libvirt's test driver, fresh for each app).
+
+Results are checked through the app's own connection: a node file is parsed anew by every
+connection, so only that one sees what the app did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import libvirt
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button
+
+from tests.app.helpers import domain, key_of, state_of
+from tests.conftest import wait_until
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.models import HostConfig
+from tuivirt.cli import demo_uri
+from tuivirt.config import Config
+from tuivirt.ui.confirm_screen import ConfirmScreen
+from tuivirt.ui.delete_screen import DeleteScreen
+from tuivirt.ui.details_screen import DetailsScreen
+from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.ui.help_screen import HelpScreen
+from tuivirt.ui.main_screen import MainScreen
+
+DEMO = HostConfig("demo", demo_uri())
+SHUTOFF, RUNNING, PAUSED = libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_PAUSED
+
+
+def libvirt_view(app: TuivirtApp, uri: str, read: Callable[[libvirt.virConnect], Any]) -> Any:
+    return app.session(uri).call(read)
+
+
+def real_state(app: TuivirtApp, name: str) -> int:
+    return int(libvirt_view(app, DEMO.uri, lambda c: c.lookupByName(name).info()[0]))
+
+
+async def ready(pilot: Pilot[Any], app: TuivirtApp) -> DomainsTable:
+    table = app.main.table
+    await wait_until(pilot, lambda: table.row_count >= 14)
+    return table
+
+
+async def select(pilot: Pilot[Any], table: DomainsTable, name: str) -> None:
+    key = key_of(table, name)
+    assert key is not None and table.select_key(key)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(
+    ("guest", "keys", "expected_label", "expected_state"),
+    [
+        ("backup", ["s"], "running", RUNNING),
+        ("web-01", ["S"], "shut off", SHUTOFF),  # the test driver shuts down at once
+        ("web-01", ["p"], "paused", PAUSED),
+        ("mail-relay", ["u"], "running", RUNNING),
+        ("web-02", ["r"], "running", RUNNING),
+        ("web-02", ["F", "y"], "shut off", SHUTOFF),
+        ("web-02", ["R", "y"], "running", RUNNING),
+    ],
+)
+async def test_lifecycle_keys(guest: str, keys: list[str], expected_label: str, expected_state: int) -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, guest)
+        await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: state_of(table, guest) == expected_label)
+        assert real_state(app, guest) == expected_state
+        assert any("done" in str(n.message) for n in app._notifications)
+
+
+async def test_destructive_action_answered_no_changes_nothing() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "db-primary")
+        await pilot.press("F")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "db-primary on demo" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.press("n")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("R", "escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert real_state(app, "db-primary") == RUNNING
+        assert state_of(table, "db-primary") == "running"
+
+
+async def test_save_then_start_restores() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "dns-01")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: state_of(table, "dns-01") == "shut off")
+        assert libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("dns-01").hasManagedSaveImage(0)) == 1
+        key = key_of(table, "dns-01")
+        assert key is not None
+        await wait_until(pilot, lambda: domain(table, key).managed_save is True)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: state_of(table, "dns-01") == "running")
+        assert libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("dns-01").hasManagedSaveImage(0)) == 0
+
+
+async def test_autostart_on_and_off() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "web-01")
+        key = table.cursor_key
+        assert key is not None
+        await pilot.press("a")
+        await wait_until(pilot, lambda: table.cell_text(key, "autostart") == "yes")
+        assert libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("web-01").autostart()) == 1
+        await pilot.press("A")
+        await wait_until(pilot, lambda: table.cell_text(key, "autostart") == "no")
+        assert libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("web-01").autostart()) == 0
+
+
+def volume_names(app: TuivirtApp) -> set[str]:
+    return set(libvirt_view(app, DEMO.uri, lambda c: c.storagePoolLookupByName("demo-pool").listVolumes()))
+
+
+async def test_delete_keeps_volume_unless_ticked() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "win-test")
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeleteScreen))
+        assert "win-test on demo" in str(app.screen.query_one(".dialog-title").render())
+        app.screen.query_one("#delete", Button).press()
+        await wait_until(pilot, lambda: state_of(table, "win-test") is None)
+        assert "win-test.qcow2" in volume_names(app)  # not ticked: kept
+        with pytest.raises(libvirt.libvirtError):
+            libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("win-test"))
+
+
+async def test_delete_with_volume_asks_for_the_name() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "backup")
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeleteScreen))
+        dialog = app.screen
+        dialog.query_one("#vol-0-0").toggle()  # type: ignore[attr-defined]
+        await pilot.pause()
+        delete_button = dialog.query_one("#delete", Button)
+        assert delete_button.disabled  # the name is not typed yet
+        dialog.query_one("#phrase").focus()
+        await pilot.press(*"backu")
+        assert delete_button.disabled
+        await pilot.press("p", "enter")
+        await wait_until(pilot, lambda: state_of(table, "backup") is None)
+        assert "backup.qcow2" not in volume_names(app)
+        assert "win-test.qcow2" in volume_names(app)
+
+
+async def test_marked_guests_report_each_success_and_failure() -> None:
+    """web-01 has a snapshot and its metadata is not ticked: libvirt refuses it, the rest go."""
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        libvirt_view(
+            app,
+            DEMO.uri,
+            lambda c: c.lookupByName("web-01").snapshotCreateXML(
+                "<domainsnapshot><name>s1</name></domainsnapshot>"
+            ),
+        )
+        for name in ("web-01", "web-02", "web-03"):
+            await select(pilot, table, name)
+            await pilot.press("space")
+        assert len(table.marks) == 3
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeleteScreen))
+        app.screen.query_one("#delete", Button).press()
+        await wait_until(
+            pilot, lambda: state_of(table, "web-02") is None and state_of(table, "web-03") is None
+        )
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert state_of(table, "web-01") == "running"  # refused, and still there
+        report = "\n".join(str(n.message) for n in app._notifications)
+        assert "Delete: web-02, web-03 done" in report
+        assert "Delete failed for web-01 on demo:" in report
+        assert "snapshot" in report.split("Delete failed for web-01 on demo:")[1]
+
+
+async def test_marks_across_hosts_one_host_gone(tmp_path: Path) -> None:
+    """A host lost between marking and acting fails its guests only."""
+    other_file = tmp_path / "other.xml"
+    other_file.write_text(Path(demo_uri().removeprefix("test://")).read_text())
+    other = HostConfig("other", f"test://{other_file}")
+    app = TuivirtApp([DEMO, other])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 28)
+        shut_off = [k for k in table.keys if domain(table, k).name in ("backup", "win-test")]
+        table.set_marks(set(shut_off))
+        app.session(other.uri).stop()
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = "\n".join(str(n.message) for n in app._notifications)
+        assert "Start: backup, win-test done" in report
+        assert "Start failed for backup on other: other is not connected" in report
+        assert "Start failed for win-test on other: other is not connected" in report
+        assert real_state(app, "backup") == RUNNING
+
+
+async def test_readonly_hides_actions_and_explains() -> None:
+    app = TuivirtApp([DEMO], readonly=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "web-01")
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert not any(action.startswith("guest(") for action in shown)
+        await pilot.press("F")
+        assert isinstance(app.screen, MainScreen)
+        assert any("read-only" in str(n.message) for n in app._notifications)
+        assert real_state(app, "web-01") == RUNNING
+
+
+async def test_action_that_does_not_apply_is_not_attempted() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "backup")  # shut off
+        enabled = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "guest('start')" in enabled and "guest('force_off')" not in enabled
+        await pilot.press("F")
+        assert isinstance(app.screen, MainScreen)
+        assert any("does not apply: backup is shut off" in str(n.message) for n in app._notifications)
+
+
+async def test_remapped_key() -> None:
+    app = TuivirtApp([DEMO], config=Config(keymap={"guest.force_off": "K"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "web-01")
+        await pilot.press("F")
+        assert isinstance(app.screen, MainScreen)  # F no longer forces off
+        await pilot.press("K")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: state_of(table, "web-01") == "shut off")
+
+
+async def test_help_lists_every_key_with_its_binding_id() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = app.screen.query_one("DataTable")
+        ids = {str(rows.get_row_at(i)[2]) for i in range(rows.row_count)}  # type: ignore[attr-defined]
+        assert {
+            "guest.start",
+            "guest.force_off",
+            "guest.delete",
+            "guest.mark",
+            "main.filter",
+            "app.quit",
+        } <= ids
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_palette_lists_actions_for_the_selected_guest() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "web-01")
+        await pilot.press("ctrl+p", *"force off")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+
+
+async def test_details_show_disks_network_and_xml() -> None:
+    app = TuivirtApp([DEMO], refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "db-primary")
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailsScreen)
+        screen = app.screen
+
+        def text(widget_id: str) -> str:
+            return str(screen.query_one(widget_id).render())
+
+        await wait_until(pilot, lambda: "reading" not in text("#xml-text"))
+        assert "db-primary" in text("#overview-text") and "running" in text("#overview-text")
+        await pilot.pause(0.5)  # a few ticks for the sparklines
+        assert len(screen.query_one("#cpu-spark").data) >= 2  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
