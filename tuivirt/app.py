@@ -146,7 +146,10 @@ class TuivirtApp(App[None]):
     def open_details(self, key: str) -> None:
         row = self.main.table.item(key)
         if row is not None:
-            self.push_screen(DetailsScreen(key, row.domain, row.host_uri, self.session(row.host_uri)))
+            screen = DetailsScreen(key, row.domain, row.host_uri, self.session(row.host_uri))
+            self.push_screen(screen, lambda _result: None)
+            cpu, memory = self.history.get(key, ((), ()))
+            screen.show_domain(row.domain, list(cpu), list(memory))
 
     # -- actions out -----------------------------------------------------------------------
 

@@ -71,12 +71,14 @@ class DetailsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"{self._domain.name} on {self._domain.host}"
-        self.show_domain(self._domain, [], [])
         self._load()
 
     def show_domain(self, domain: DomainSnapshot, cpu: Sequence[float], memory: Sequence[float]) -> None:
         """Live part: called on every snapshot of the guest while the screen is open."""
         self._domain = domain
+        if not self.is_mounted:
+            self.call_after_refresh(self.show_domain, domain, cpu, memory)
+            return
         self.query_one("#overview-text", Static).update(overview_text(domain, self._host_uri))
         self.query_one("#cpu-spark", Sparkline).data = list(cpu)
         self.query_one("#mem-spark", Sparkline).data = list(memory)

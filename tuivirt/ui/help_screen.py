@@ -41,6 +41,7 @@ class HelpScreen(ModalScreen[None]):
                 self._note
                 or "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes.",
                 classes="dialog-note",
+                markup=False,
             )
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -216,18 +216,23 @@ class MainScreen(Screen[None]):
         table.sort_by(table.sort_column.key, not table.sort_reverse)
 
     def action_help(self) -> None:
-        keys: list[KeyHelp] = []
-        seen: set[str] = set()
+        """Every binding of this screen, the app and the focused table, its keys grouped by id."""
+        keys: dict[str, KeyHelp] = {}
         for binding in self.tuivirt.all_bindings(self):
-            if binding.id and binding.id not in seen:
-                seen.add(binding.id)
-                available = self.check_action(*_split_action(binding.action)) is True
-                keys.append(
-                    KeyHelp(binding.key_display or binding.key, binding.description, binding.id, available)
+            if not binding.id or binding.action.startswith("explain("):
+                continue
+            shown = self.app.get_key_display(binding)
+            if binding.id in keys:
+                known = keys[binding.id]
+                keys[binding.id] = KeyHelp(
+                    f"{known.keys}, {shown}", known.description, binding.id, known.available
                 )
+                continue
+            available = self.check_action(*_split_action(binding.action)) is True
+            keys[binding.id] = KeyHelp(shown, binding.description, binding.id, available)
         note = "Read-only mode: guest actions are off. " if self.readonly else ""
         note += "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes."
-        self.app.push_screen(HelpScreen("guests and hosts", keys, note))
+        self.app.push_screen(HelpScreen("guests and hosts", list(keys.values()), note))
 
 
 def _plan(conn: virConnect, uuid: str) -> DeletePlan:
