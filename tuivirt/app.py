@@ -96,6 +96,11 @@ class TuivirtApp(App[None]):
     def main(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
+    @property
+    def running_ui(self) -> bool:
+        """False while the app shuts down and its screens are gone; late messages are dropped then."""
+        return any(isinstance(s, MainScreen) and s.query(DomainsTable) for s in self.screen_stack)
+
     def all_bindings(self, screen: DOMNode) -> Iterator[Binding]:
         """Bindings of the app, the screen and the focused widget, as remapped by the keymap."""
         nodes: list[DOMNode] = [screen, self]
@@ -114,6 +119,8 @@ class TuivirtApp(App[None]):
     def on_host_updated(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
         uri = snapshot.config.uri
+        if not self.running_ui:
+            return
         main = self.main
         for domain in snapshot.domains:
             key = row_key(uri, domain.uuid)
@@ -123,11 +130,10 @@ class TuivirtApp(App[None]):
             memory.append(domain.memory_pct or 0.0)
             if isinstance(self.screen, DetailsScreen) and self.screen.key == key:
                 self.screen.show_domain(domain, cpu, memory)
-        for hosts in main.query(HostsTable):  # none while the app shuts down
-            hosts.show(snapshot)
-        for guests in main.query(DomainsTable):
-            guests.show(snapshot)
+        main.query_one(HostsTable).show(snapshot)
+        main.query_one(DomainsTable).show(snapshot)
         main.refresh_bindings()
+        main.reattach_consoles({row_key(uri, d.uuid): d.state.is_active for d in snapshot.domains})
         self._notify_if_newly_down(snapshot)
 
     def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:
@@ -186,11 +192,15 @@ class TuivirtApp(App[None]):
         return GuestResult(target)
 
     def on_guest_action_returned(self, message: GuestActionReturned) -> None:
+        if not self.running_ui:
+            return
         self.pending.returned(message.result.target.key, ok=not message.result.error)
         self.main.table.touch([message.result.target.key])
 
     def on_actions_finished(self, message: ActionsFinished) -> None:
         """One report per user action: what worked, and each failure with host and reason."""
+        if not self.running_ui:
+            return
         label = message.spec.label
         done = [r for r in message.results if not r.error]
         failed = [r for r in message.results if r.error]
@@ -207,6 +217,8 @@ class TuivirtApp(App[None]):
 
     def _check_shutdowns(self) -> None:
         """A guest that ignores a shutdown is offered a force off instead of a wait forever."""
+        if not self.running_ui:
+            return
         for key in self.pending.overdue_shutdowns(time.monotonic()):
             row = self.main.table.item(key)
             if row is None:

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from libvirt import virConnect
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from tuivirt.backend.actions import SPECS, Action, ActionSpec
 from tuivirt.backend.connection import describe_error
+from tuivirt.backend.console import ConsoleState
 from tuivirt.backend.delete import DeleteOptions, DeletePlan, plan_delete
 from tuivirt.ui.confirm_screen import ConfirmScreen
+from tuivirt.ui.console_dock import ConsoleDock
+from tuivirt.ui.console_pane import ConsolePane
 from tuivirt.ui.delete_screen import DeleteScreen, DeleteTarget
 from tuivirt.ui.domains_table import DomainsTable
 from tuivirt.ui.filter_bar import FilterBar
 from tuivirt.ui.help_screen import HelpScreen, KeyHelp
 from tuivirt.ui.hosts_table import HostsTable
 from tuivirt.ui.messages import GuestTarget
+from tuivirt.ui.prompt_screen import PromptScreen
 from tuivirt.ui.snapshot_table import SnapshotTable
 
 if TYPE_CHECKING:
@@ -55,6 +61,8 @@ class MainScreen(Screen[None]):
             Binding(keys, f"explain('{action}')", SPECS[action].label, show=False, id=f"guest.{action}")
             for action, keys, _show in GUEST_KEYS
         ),
+        Binding("c", "console", "Console", id="guest.console"),
+        Binding("c", "explain_console", "Console", show=False, id="guest.console"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
@@ -75,13 +83,17 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield HostsTable(id="hosts")
-        yield DomainsTable(self.tuivirt.pending.label, id="domains")
-        yield FilterBar(id="filter")
+        with Horizontal(id="body"):
+            with Vertical(id="tables"):
+                yield HostsTable(id="hosts")
+                yield DomainsTable(self.tuivirt.pending.label, id="domains")
+                yield FilterBar(id="filter")
+            yield ConsoleDock(id="consoles")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
+        self.query_one(ConsoleDock).display = False
         self.query_one(DomainsTable).focus()
         if self.readonly:
             self.sub_title = "read-only"
@@ -113,7 +125,18 @@ class MainScreen(Screen[None]):
         """Hide guest actions that do not apply (or, read-only, any): the footer shows only what works."""
         if action == "guest":
             return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
+        if action == "console":
+            return not self.readonly and self._console_target() is not None
         return True
+
+    def _console_target(self) -> GuestTarget | None:
+        """The guest under the cursor, when it is running (a console needs a running guest)."""
+        table = self.table
+        row = table.item(table.cursor_key) if table.cursor_key else None
+        if row is None or not row.domain.state.is_active:
+            return None
+        d = row.domain
+        return GuestTarget(table.cursor_key or "", d.uuid, d.name, d.host, row.host_uri)
 
     def action_explain(self, name: str) -> None:
         """Second binding on each guest key: runs only when check_action hid the first one."""
@@ -125,6 +148,90 @@ class MainScreen(Screen[None]):
         else:
             states = ", ".join(sorted({f"{t.name} is {self._state(t)}" for t in self.targets()}))
             self.notify(f"{spec.label} does not apply: {states}.")
+
+    def action_explain_console(self) -> None:
+        if self.readonly:
+            self.notify("The console is not available: tuivirt runs read-only (--readonly).")
+        else:
+            self.notify("The console needs a running guest under the cursor.")
+
+    # -- consoles --------------------------------------------------------------------------
+
+    @property
+    def dock(self) -> ConsoleDock:
+        return self.query_one(ConsoleDock)
+
+    def action_console(self) -> None:
+        target = self._console_target()
+        if target is None:
+            return
+        pane = self.dock.pane_for(target.key)
+        if pane is None:
+            pane = ConsolePane(target.key, target.host_uri, target.name, target.host_name)
+            self.dock.mount(pane)
+        self.dock.show(pane)
+
+    @on(ConsolePane.Action)
+    async def _console_action(self, message: ConsolePane.Action) -> None:
+        pane = message.pane
+        if message.action == "detach":
+            pane.close_session()
+            if await self.dock.close(pane) is None:
+                self.remove_class("-console-full")
+                self.table.focus()
+        elif message.action == "full_screen":
+            self.toggle_class("-console-full")
+        elif message.action == "leave":
+            self.remove_class("-console-full")
+            self.table.focus()
+        elif message.action == "switch":
+            self.dock.step(pane, message.step)
+        elif message.action == "log":
+            self._ask_log(pane)
+        elif message.action == "force":
+            self._ask_force(pane)
+
+    def _ask_log(self, pane: ConsolePane) -> None:
+        if pane.session.logging:
+            pane.session.stop_log()
+            self.notify(f"Stopped logging the console of {pane.guest}.")
+            pane.refresh()
+            return
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                pane.session.start_log(Path(path).expanduser())
+            except OSError as exc:
+                self.notify(f"Cannot log to {path}: {exc.strerror or exc}", severity="error")
+                return
+            self.notify(f"Logging the console of {pane.guest} to {path}")
+            pane.refresh()
+            pane.focus()
+
+        note = "Everything the guest prints from now on is appended to this file. F2 again stops."
+        self.app.push_screen(
+            PromptScreen("Log console to file", note, str(pane.log_path_suggestion())), chosen
+        )
+
+    def _ask_force(self, pane: ConsolePane) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                pane.attach(force=True)
+            pane.focus()
+
+        body = (
+            f"Another session holds the console of {pane.guest} on {pane.host}.\n"
+            "Take it over (virsh console --force)? That session is disconnected."
+        )
+        self.app.push_screen(ConfirmScreen("Take over the console?", body, "Take over"), answered)
+
+    def reattach_consoles(self, key_states: dict[str, bool]) -> None:
+        """Panes whose guest stopped reattach by themselves once it runs again."""
+        for pane in self.dock.panes:
+            if key_states.get(pane.key) and pane.state in (ConsoleState.CLOSED, ConsoleState.NOT_RUNNING):
+                pane.attach()
 
     def _state(self, target: GuestTarget) -> str:
         row = self.table.item(target.key)

@@ -1,0 +1,182 @@
+"""A guest's serial console: `virsh console` under pexpect, read on a thread of its own.
+
+virsh carries every URI virsh can open (qemu+ssh:// too) and speaks the console protocol;
+pexpect gives it the pty it needs. Arguments go as a list, never through a shell: guest names
+may hold spaces, quotes or any Unicode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
+
+import pexpect
+
+DETACH_BYTE = b"\x1d"  # Ctrl+]: virsh's own escape, which ends it with status 0
+BANNER = re.compile(rb"Escape character is \^\] ?(\(Ctrl \+ \]\))?\r?\n")
+BUSY = b"Active console session exists"
+NOT_RUNNING = b"The domain is not running"
+# virsh's noise on hosts without polkit; it would be the first line of every console.
+POLKIT_NOISE = re.compile(rb"Authorization not available\. Check if polkit[^\n]*\n")
+SETTLE_SECONDS = 0.3  # a busy console says so just after the banner: wait that long before "attached"
+
+
+class ConsoleState(StrEnum):
+    ATTACHING = "attaching"
+    ATTACHED = "attached"
+    BUSY = "busy"  # another session holds the console
+    NOT_RUNNING = "not running"
+    CLOSED = "closed"  # virsh ended without being asked: the guest stopped, or the host went away
+    DETACHED = "detached"  # the user detached
+    FAILED = "failed"  # virsh could not start, or said something else
+
+
+OutputListener = Callable[[bytes], None]
+StateListener = Callable[[ConsoleState, str], None]
+
+
+class ConsoleSession:
+    """One `virsh console` process. Listeners run on the reader thread: hand data over only."""
+
+    def __init__(
+        self,
+        uri: str,
+        name: str,
+        on_output: OutputListener,
+        on_state: StateListener,
+        size: tuple[int, int] = (24, 80),
+        virsh: str = "virsh",
+    ) -> None:
+        self.uri = uri
+        self.name = name
+        self._on_output = on_output
+        self._on_state = on_state
+        self._size = size
+        self._virsh = virsh
+        self._child: pexpect.spawn | None = None
+        self._detaching = False
+        self._log: BinaryIO | None = None
+        self._detach_lock = threading.Lock()
+        self.state = ConsoleState.DETACHED
+
+    def _set_state(self, state: ConsoleState, reason: str = "") -> None:
+        self.state = state
+        self._on_state(state, reason)
+
+    def start(self, force: bool = False) -> None:
+        """Spawn virsh and start reading; returns at once (the state listener tells the rest)."""
+        args = ["-c", self.uri, "console", *(["--force"] if force else []), self.name]
+        self._detaching = False
+        self._set_state(ConsoleState.ATTACHING)
+        try:
+            self._child = pexpect.spawn(self._virsh, args, dimensions=self._size, timeout=None, echo=False)
+        except (pexpect.ExceptionPexpect, OSError) as exc:
+            self._set_state(ConsoleState.FAILED, f"cannot run virsh: {exc}")
+            return
+        threading.Thread(
+            target=self._read, args=(self._child,), name=f"console {self.name}", daemon=True
+        ).start()
+
+    def send(self, data: bytes) -> None:
+        child = self._child
+        if child is not None and child.isalive() and data:
+            with contextlib.suppress(OSError):
+                child.send(data)
+
+    def resize(self, rows: int, columns: int) -> None:
+        self._size = (rows, columns)
+        child = self._child
+        if child is not None and child.isalive():
+            with contextlib.suppress(OSError):
+                child.setwinsize(rows, columns)
+
+    @property
+    def running(self) -> bool:
+        child = self._child
+        return child is not None and child.isalive() and not self._detaching
+
+    def detach(self, timeout: float = 3.0) -> None:
+        """End virsh as a user would (Ctrl+]); kill it if it does not go; always reap it."""
+        with self._detach_lock:
+            child, self._child = self._child, None
+        if child is None:
+            return
+        self._detaching = True
+        if child.isalive():
+            with contextlib.suppress(OSError):
+                child.send(DETACH_BYTE)
+            with contextlib.suppress(pexpect.ExceptionPexpect):
+                child.expect(pexpect.EOF, timeout=timeout)
+        child.close(force=True)  # reaps it: no zombie
+        self.stop_log()
+
+    def start_log(self, path: Path) -> None:
+        """Append everything the guest prints from now on to ``path``."""
+        self.stop_log()
+        self._log = path.open("ab")
+
+    def stop_log(self) -> None:
+        log, self._log = self._log, None
+        if log is not None:
+            log.close()
+
+    @property
+    def logging(self) -> bool:
+        return self._log is not None
+
+    def _read(self, child: pexpect.spawn) -> None:
+        """Banner first (to tell attached from busy or not running), then the guest's bytes."""
+        head = b""
+        attached = False
+        banner_at: float | None = None
+        while True:
+            try:
+                data = child.read_nonblocking(65536, timeout=None if attached else SETTLE_SECONDS)
+            except pexpect.TIMEOUT:
+                data = b""
+            except (pexpect.EOF, OSError):
+                break
+            if attached:
+                self._output(data)
+                continue
+            head = POLKIT_NOISE.sub(b"", head + data)
+            if BUSY in head or NOT_RUNNING in head:
+                break
+            banner = BANNER.search(head)
+            if banner is None:
+                continue
+            banner_at = banner_at or time.monotonic()
+            # Quiet for a moment, or talking for a while (a guest flooding its console): attached.
+            if not data or time.monotonic() - banner_at >= SETTLE_SECONDS:
+                attached = True
+                self._set_state(ConsoleState.ATTACHED)
+                if head[banner.end() :]:
+                    self._output(head[banner.end() :])
+        child.close(force=True)
+        self._finish(b"" if attached else head, attached)
+
+    def _output(self, data: bytes) -> None:
+        log = self._log
+        if log is not None:
+            log.write(data)
+            log.flush()
+        self._on_output(data)
+
+    def _finish(self, head: bytes, was_attached: bool) -> None:
+        if self._detaching:
+            self._set_state(ConsoleState.DETACHED)
+        elif BUSY in head:
+            self._set_state(ConsoleState.BUSY, "another session holds the console")
+        elif NOT_RUNNING in head:
+            self._set_state(ConsoleState.NOT_RUNNING, "the guest is not running")
+        elif was_attached:
+            self._set_state(ConsoleState.CLOSED, "the console closed (guest stopped?)")
+        else:
+            message = head.decode(errors="replace").strip().splitlines()
+            self._set_state(ConsoleState.FAILED, message[-1] if message else "virsh console ended")

@@ -1,0 +1,243 @@
+"""One guest's serial console: a status line, then the terminal screen pyte keeps for it.
+
+Keys typed here go to the guest; only the pane's own keys (detach, full screen, leave, scroll,
+switch, log) are kept, and they are priority bindings so the guest never sees them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tuivirt.backend.console import ConsoleSession, ConsoleState
+from tuivirt.backend.keys import key_to_bytes
+from tuivirt.backend.terminal import Cell, TerminalEmulator
+
+FRAME_SECONDS = 1 / 30  # at most this many repaints a second, however fast the guest writes
+
+STATE_TEXT = {
+    ConsoleState.ATTACHING: "attaching…",
+    ConsoleState.ATTACHED: "attached",
+    ConsoleState.BUSY: "console busy: another session holds it. f: take it over (--force)",
+    ConsoleState.NOT_RUNNING: "guest not running: reattaches when it starts (r: try now)",
+    ConsoleState.CLOSED: "guest stopped: reattaches when it starts (r: try now)",
+    ConsoleState.DETACHED: "detached (r: attach)",
+    ConsoleState.FAILED: "failed",
+}
+
+
+def _colour(name: str) -> str | None:
+    """pyte's colour names as Rich's: brown is yellow, brightred is bright_red, hex gets a #."""
+    if name == "default":
+        return None
+    bright = name.startswith("bright")
+    base = name.removeprefix("bright").replace("brown", "yellow")
+    if len(base) == 6 and all(c in "0123456789abcdefABCDEF" for c in base):
+        return f"#{base}"
+    return f"bright_{base}" if bright else base
+
+
+class ConsolePane(Widget, can_focus=True):
+    """Owns the console session and its emulator; one pane per guest."""
+
+    BINDINGS = [
+        Binding("ctrl+right_square_bracket,f12", "detach", "Detach", priority=True, id="console.detach"),
+        Binding("f11", "full_screen", "Full screen", priority=True, id="console.full_screen"),
+        Binding("f6", "leave", "Tables", priority=True, id="console.leave"),
+        Binding("shift+pageup", "scroll(-1)", "Scroll back", priority=True, id="console.scroll_back"),
+        Binding("shift+pagedown", "scroll(1)", "Scroll forward", priority=True, id="console.scroll_forward"),
+        Binding("ctrl+pageup", "switch(-1)", "Previous console", priority=True, id="console.previous"),
+        Binding("ctrl+pagedown", "switch(1)", "Next console", priority=True, id="console.next"),
+        Binding("f2", "log", "Log to file", priority=True, id="console.log"),
+    ]
+
+    class Changed(Message):
+        """State changed (posted from the reader thread)."""
+
+        def __init__(self, pane: ConsolePane, state: ConsoleState, reason: str) -> None:
+            super().__init__()
+            self.pane = pane
+            self.state = state
+            self.reason = reason
+
+        @property
+        def control(self) -> ConsolePane:
+            return self.pane
+
+    class Output(Message):
+        """The screen has changed lines to paint (posted from the reader thread, coalesced)."""
+
+    class Action(Message):
+        """A pane key the screen around it handles: detach, full screen, leave, switch, log, force."""
+
+        def __init__(self, pane: ConsolePane, action: str, step: int = 0) -> None:
+            super().__init__()
+            self.pane = pane
+            self.action = action
+            self.step = step
+
+        @property
+        def control(self) -> ConsolePane:
+            return self.pane
+
+    def __init__(self, key: str, uri: str, guest: str, host: str) -> None:
+        super().__init__()
+        self.key = key
+        self.guest = guest
+        self.host = host
+        self.emulator = TerminalEmulator()
+        self.session = ConsoleSession(uri, guest, self._from_guest, self._state_changed)
+        self.state = ConsoleState.DETACHED
+        self.reason = ""
+        self._output_posted = False
+        self._styles: dict[tuple[str, str, bool, bool, bool, bool], Style] = {}
+
+    # -- reader thread ---------------------------------------------------------------------
+
+    def _from_guest(self, data: bytes) -> None:
+        answer = self.emulator.feed(data)
+        if answer:  # the guest asked where the cursor is, or what terminal this is
+            self.session.send(answer)
+        if not self._output_posted:
+            self._output_posted = True
+            self.post_message(self.Output())
+
+    def _state_changed(self, state: ConsoleState, reason: str) -> None:
+        self.post_message(self.Changed(self, state, reason))
+
+    # -- UI loop ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._fit()
+        self.attach()
+
+    def attach(self, force: bool = False) -> None:
+        self.session.start(force=force)
+
+    def on_console_pane_changed(self, message: ConsolePane.Changed) -> None:
+        self.state, self.reason = message.state, message.reason
+        self.refresh(Region(0, 0, self.size.width, 1))
+
+    def on_console_pane_output(self, _message: ConsolePane.Output) -> None:
+        for y in self.emulator.take_dirty():
+            self.refresh(Region(0, y + 1, self.size.width, 1))
+        self.set_timer(FRAME_SECONDS, self._next_frame)
+
+    def _next_frame(self) -> None:
+        self._output_posted = False
+        self.post_message(self.Output())  # paints what arrived meanwhile, if anything
+
+    def on_resize(self) -> None:
+        self._fit()
+        self.refresh()
+
+    def _fit(self) -> None:
+        rows, columns = max(1, self.size.height - 1), max(1, self.size.width)
+        self.emulator.resize(rows, columns)
+        self.session.resize(rows, columns)
+
+    def on_key(self, event: events.Key) -> None:
+        """Everything but the pane's own keys goes to the guest, and to no binding of ours."""
+        event.stop()
+        event.prevent_default()
+        if self.state is ConsoleState.ATTACHED:
+            self.session.send(key_to_bytes(event.key, event.character))
+        elif event.key == "f" and self.state is ConsoleState.BUSY:
+            self.post_message(self.Action(self, "force"))
+        elif event.key == "r" and self.state is not ConsoleState.ATTACHING:
+            self.attach()
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.state is ConsoleState.ATTACHED:
+            self.session.send(event.text.replace("\r\n", "\r").replace("\n", "\r").encode())
+
+    def action_scroll(self, pages: int) -> None:
+        self.emulator.scroll(pages)
+        self.refresh()
+
+    def action_detach(self) -> None:
+        self.post_message(self.Action(self, "detach"))
+
+    def action_full_screen(self) -> None:
+        self.post_message(self.Action(self, "full_screen"))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Action(self, "leave"))
+
+    def action_switch(self, step: int) -> None:
+        self.post_message(self.Action(self, "switch", step))
+
+    def action_log(self) -> None:
+        self.post_message(self.Action(self, "log"))
+
+    @work(thread=True, exit_on_error=False, group="console-close")
+    def close_session(self) -> None:
+        """Detach on a thread: virsh gets up to 3 s to end by itself before it is killed."""
+        self.session.detach()
+
+    def on_unmount(self) -> None:
+        """The app is quitting with this console open: leave no virsh behind."""
+        if self.session.running:
+            self.session.detach(timeout=0.5)
+
+    def log_path_suggestion(self) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.guest)
+        return Path.home() / f"tuivirt-{safe}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+
+    # -- painting --------------------------------------------------------------------------
+
+    def _status(self) -> str:
+        state = STATE_TEXT[self.state] if self.state is not ConsoleState.FAILED else f"failed: {self.reason}"
+        extra = " · scrolled back (shift+PgDn)" if self.emulator.scrolled_back else ""
+        extra += " · logging" if self.session.logging else ""
+        return f" {self.guest} on {self.host}: {state}{extra} · ^] detach · F11 full · F6 tables"
+
+    def _style(self, cell: Cell, cursor: bool) -> Style:
+        key = (cell.fg, cell.bg, cell.bold, cell.italics, cell.underscore, cell.reverse != cursor)
+        style = self._styles.get(key)
+        if style is None:
+            style = Style(
+                color=_colour(cell.fg),
+                bgcolor=_colour(cell.bg),
+                bold=cell.bold,
+                italic=cell.italics,
+                underline=cell.underscore,
+                reverse=cell.reverse != cursor,
+            )
+            self._styles[key] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            status = Style(bold=True, reverse=True) if self.has_focus else Style(reverse=True)
+            return Strip([Segment(self._status()[:width].ljust(width), base + status)])
+        row = y - 1
+        with self.emulator.lock:
+            rows, _columns = self.emulator.size
+            if row >= rows:
+                return Strip.blank(width, base)
+            cells = self.emulator.line(row)
+            cursor = self.emulator.cursor() if self.has_focus else None
+        segments = []
+        for x, cell in enumerate(cells[:width]):
+            if not cell.data:
+                continue  # the right half of a wide character drawn just before
+            segments.append(Segment(cell.data, base + self._style(cell, cursor == (row, x))))
+        return Strip(segments).simplify().adjust_cell_length(width, base)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
