@@ -6,7 +6,7 @@ import contextlib
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libvirt
 import pytest
@@ -66,12 +66,7 @@ def guest_images() -> testguest.GuestImages:
     return testguest.build()
 
 
-@pytest.fixture
-def guest_name(system_conn: libvirt.virConnect, guest_images: testguest.GuestImages) -> Iterator[str]:
-    """A defined, shut-off test guest; destroyed and undefined afterwards whatever happened."""
-    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
-    testguest.define(system_conn, name, guest_images)
-    yield name
+def _remove_guest(name: str) -> None:
     ensure_daemon()  # on a fresh connection: the test may have restarted the daemon
     conn = libvirt.open(SYSTEM_URI)
     with contextlib.suppress(libvirt.libvirtError):
@@ -80,6 +75,29 @@ def guest_name(system_conn: libvirt.virConnect, guest_images: testguest.GuestIma
             dom.destroy()
         dom.undefine()
     conn.close()
+
+
+@pytest.fixture
+def make_guest(
+    system_conn: libvirt.virConnect, guest_images: testguest.GuestImages
+) -> Iterator[Callable[[str], str]]:
+    """Define shut-off test guests by name; all destroyed and undefined afterwards, whatever happened."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        testguest.define(system_conn, name, guest_images)
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        _remove_guest(name)
+
+
+@pytest.fixture
+def guest_name(make_guest: Callable[[str], str]) -> str:
+    """A defined, shut-off test guest with a unique name."""
+    return make_guest(f"tuivirt-it-{uuid.uuid4().hex[:8]}")
 
 
 TEST_POOL = "tuivirt-test"

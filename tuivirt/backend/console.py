@@ -71,6 +71,10 @@ class ConsoleSession:
 
     def start(self, force: bool = False) -> None:
         """Spawn virsh and start reading; returns at once (the state listener tells the rest)."""
+        if self.running and not force:
+            return
+        if force:
+            self.detach(timeout=0)
         args = ["-c", self.uri, "console", *(["--force"] if force else []), self.name]
         self._detaching = False
         self._set_state(ConsoleState.ATTACHING)
@@ -108,12 +112,13 @@ class ConsoleSession:
         if child is None:
             return
         self._detaching = True
-        if child.isalive():
-            with contextlib.suppress(OSError):
+        # The reader thread may be closing the same child as it sees virsh end: errors are moot.
+        with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
+            if child.isalive():
                 child.send(DETACH_BYTE)
-            with contextlib.suppress(pexpect.ExceptionPexpect):
                 child.expect(pexpect.EOF, timeout=timeout)
-        child.close(force=True)  # reaps it: no zombie
+        with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
+            child.close(force=True)  # reaps it: no zombie
         self.stop_log()
 
     def start_log(self, path: Path) -> None:
@@ -158,7 +163,10 @@ class ConsoleSession:
                 self._set_state(ConsoleState.ATTACHED)
                 if head[banner.end() :]:
                     self._output(head[banner.end() :])
-        child.close(force=True)
+        with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
+            child.close(force=True)  # reaps it
+        if self._child is not None and self._child is not child:
+            return  # a newer virsh has taken over (force, reattach): its reader reports
         self._finish(b"" if attached else head, attached)
 
     def _output(self, data: bytes) -> None:

@@ -121,6 +121,7 @@ class ConsolePane(Widget, can_focus=True):
         self.attach()
 
     def attach(self, force: bool = False) -> None:
+        self.state = ConsoleState.ATTACHING  # now, not when the message comes: no second attach meanwhile
         self.session.start(force=force)
 
     def on_console_pane_changed(self, message: ConsolePane.Changed) -> None:
