@@ -9,9 +9,13 @@ import asyncio
 import time
 from pathlib import Path
 
+import libvirt
+
 from tuivirt.app import TuivirtApp
+from tuivirt.backend import testguest
 from tuivirt.backend.models import HostConfig
 from tuivirt.cli import demo_uri
+from tuivirt.ui.domains_table import row_key
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 # file name -> (terminal size, keys pressed once the guests are listed)
@@ -38,10 +42,45 @@ async def shoot(filename: str, size: tuple[int, int], keys: list[str]) -> None:
     print(OUT / filename)
 
 
+async def shoot_console(filename: str = "console-100x30.svg") -> None:
+    try:
+        conn = libvirt.open("qemu:///system")
+    except libvirt.libvirtError as exc:
+        print(f"skipped {filename}: {exc}")
+        return
+    dom = testguest.define(conn, "web-frontend")
+    try:
+        dom.create()
+        app = TuivirtApp([HostConfig("localhost", "qemu:///system")])
+        async with app.run_test(size=(100, 30)) as pilot:
+            key = row_key("qemu:///system", dom.UUIDString())
+            while app.main.table.item(key) is None:
+                await pilot.pause(0.05)
+            app.main.table.select_key(key)
+            await pilot.press("c")
+            pane = app.main.dock.pane_for(key)
+            assert pane is not None
+            while testguest.PROMPT.strip() not in pane.emulator.text():
+                await pilot.press("enter")
+                await pilot.pause(1)
+            await pilot.press(*"uname -sr; echo $((6*7)); ls /", "enter")
+            await pilot.pause(1.5)
+            app.save_screenshot(filename, str(OUT))
+            await pilot.press("ctrl+right_square_bracket")
+            await app.workers.wait_for_complete()
+        print(OUT / filename)
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+        conn.close()
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     for filename, (size, keys) in SHOTS.items():
         await shoot(filename, size, keys)
+    await shoot_console()
 
 
 if __name__ == "__main__":

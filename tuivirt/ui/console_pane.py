@@ -99,6 +99,7 @@ class ConsolePane(Widget, can_focus=True):
         self.state = ConsoleState.DETACHED
         self.reason = ""
         self._output_posted = False
+        self._cursor_row: int | None = None
         self._styles: dict[tuple[str, str, bool, bool, bool, bool], Style] = {}
 
     # -- reader thread ---------------------------------------------------------------------
@@ -129,7 +130,12 @@ class ConsolePane(Widget, can_focus=True):
         self.refresh(Region(0, 0, self.size.width, 1))
 
     def on_console_pane_output(self, _message: ConsolePane.Output) -> None:
-        for y in self.emulator.take_dirty():
+        lines = self.emulator.take_dirty()
+        cursor = self.emulator.cursor()
+        # A cursor that only moved dirties no line in pyte: repaint where it was and where it is.
+        lines |= {row for row in (self._cursor_row, cursor[0] if cursor else None) if row is not None}
+        self._cursor_row = cursor[0] if cursor else None
+        for y in lines:
             self.refresh(Region(0, y + 1, self.size.width, 1))
         self.set_timer(FRAME_SECONDS, self._next_frame)
 
