@@ -132,7 +132,7 @@ class TuivirtApp(App[None]):
                 self.screen.show_domain(domain, cpu, memory)
         main.query_one(HostsTable).show(snapshot)
         main.query_one(DomainsTable).show(snapshot)
-        main.refresh_bindings()
+        main.refresh_bindings_if_targets_changed()
         main.reattach_consoles({row_key(uri, d.uuid): d.state.is_active for d in snapshot.domains})
         self._notify_if_newly_down(snapshot)
 

@@ -76,6 +76,7 @@ class MainScreen(Screen[None]):
     def __init__(self, readonly: bool) -> None:
         super().__init__()
         self.readonly = readonly
+        self._targets_signature: tuple[object, ...] = ()
 
     @property
     def tuivirt(self) -> TuivirtApp:
@@ -237,9 +238,20 @@ class MainScreen(Screen[None]):
         row = self.table.item(target.key)
         return row.domain.state.label if row else "gone"
 
+    def refresh_bindings_if_targets_changed(self) -> None:
+        """The footer is rebuilt only when what the actions depend on changed: a rebuild on every
+        poll would repaint it every two seconds, which is most of what an idle SSH link carries."""
+        rows = [self.table.item(t.key) for t in self.targets()]
+        signature = tuple(
+            (r.domain.uuid, r.domain.state, r.domain.autostart, r.domain.persistent) for r in rows if r
+        )
+        if signature != self._targets_signature:
+            self._targets_signature = signature
+            self.refresh_bindings()
+
     @on(SnapshotTable.CursorMoved)
     def _cursor_moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_bindings_if_targets_changed()
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -134,17 +134,33 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         return self._cells[key][index].plain
 
     def update_items(self, items: dict[str, T], *, replace_keys: Iterable[str] = ()) -> None:
-        """Add or change ``items``, and drop the keys in ``replace_keys`` that are not in it."""
-        for key in set(replace_keys) - items.keys():
-            self._items.pop(key, None)
-            self._cells.pop(key, None)
+        """Add or change ``items``, and drop the keys in ``replace_keys`` that are not in it.
+
+        Sorting and filtering run again only when rows came or went or a changed row's sort
+        value or filter text moved; otherwise only the changed lines are repainted.
+        """
+        gone = [key for key in replace_keys if key not in items and key in self._items]
+        reorder = bool(gone)
+        for key in gone:
+            del self._items[key], self._cells[key]
         for key, item in items.items():
-            if self._items.get(key) != item or key not in self._cells:
-                self._items[key] = item
-                cells = tuple(self._as_text(c.cell(item)) for c in self.columns)
-                if cells != self._cells.get(key):
-                    self._cells[key] = cells
-        self._reorder()
+            old = self._items.get(key)
+            if old == item:
+                continue
+            self._items[key] = item
+            cells = tuple(self._as_text(c.cell(item)) for c in self.columns)
+            if cells != self._cells.get(key):
+                self._cells[key] = cells
+            if old is None:
+                reorder = True
+            elif not reorder:
+                reorder = self._sort_value_of(old, key) != self._sort_value(key) or (
+                    bool(self._filter) and self._filter_text(old) != self._filter_text(item)
+                )
+        if reorder:
+            self._reorder()
+        else:
+            self._repaint_changed()
 
     def rerender(self) -> None:
         """Compute every row's cells again (for cells that depend on the clock)."""
@@ -183,6 +199,13 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         if column.sort_key is not None:
             return column.sort_key(self._items[key])
         return self._cells[key][self.columns.index(column)].plain.lower()
+
+    def _sort_value_of(self, item: T, key: str) -> Any:
+        """The sort value an item had (its cells are gone, so text columns are computed again)."""
+        column = self.sort_column
+        if column.sort_key is not None:
+            return column.sort_key(item)
+        return self._as_text(column.cell(item)).plain.lower()
 
     def _reorder(self) -> None:
         """Filter, then sort by the sort column (ties by ``tie_break``), missing values last."""
