@@ -66,7 +66,7 @@ def guest_images() -> testguest.GuestImages:
     return testguest.build()
 
 
-def _remove_guest(name: str) -> None:
+def _remove_guest(name: str, volume_path: str | None = None) -> None:
     ensure_daemon()  # on a fresh connection: the test may have restarted the daemon
     conn = libvirt.open(SYSTEM_URI)
     with contextlib.suppress(libvirt.libvirtError):
@@ -74,6 +74,9 @@ def _remove_guest(name: str) -> None:
         if dom.isActive():
             dom.destroy()
         dom.undefine()
+    if volume_path is not None:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.storageVolLookupByPath(volume_path).delete(0)
     conn.close()
 
 
@@ -133,13 +136,4 @@ def guest_with_volume(
     path = volume.path()
     testguest.define(system_conn, name, guest_images, disk=path)
     yield name, path
-    ensure_daemon()
-    conn = libvirt.open(SYSTEM_URI)
-    with contextlib.suppress(libvirt.libvirtError):
-        dom = conn.lookupByName(name)
-        if dom.isActive():
-            dom.destroy()
-        dom.undefine()
-    with contextlib.suppress(libvirt.libvirtError):
-        conn.storageVolLookupByPath(path).delete(0)
-    conn.close()
+    _remove_guest(name, path)

@@ -315,7 +315,8 @@ class MainScreen(Screen[None]):
 
     @on(SnapshotTable.RowSelected, "#domains")
     def _open_details(self, event: SnapshotTable.RowSelected) -> None:
-        self.tuivirt.open_details(event.key)
+        if event.key is not None:
+            self.tuivirt.open_details(event.key)
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()

@@ -62,9 +62,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         Binding("enter", "select", "Details", show=False, id="table.select"),
     ]
 
-    class CursorMoved(Message):
-        """The highlighted row changed (``key`` is None when the table is empty)."""
-
+    class _RowMessage(Message):
         def __init__(self, table: SnapshotTable[Any], key: str | None) -> None:
             super().__init__()
             self.table = table
@@ -74,17 +72,11 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         def control(self) -> SnapshotTable[Any]:
             return self.table
 
-    class RowSelected(Message):
-        """Enter on a row."""
+    class CursorMoved(_RowMessage):
+        """The highlighted row changed (``key`` is None when the table is empty)."""
 
-        def __init__(self, table: SnapshotTable[Any], key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> SnapshotTable[Any]:
-            return self.table
+    class RowSelected(_RowMessage):
+        """Enter on a row (``key`` is that row's)."""
 
     def __init__(
         self,
