@@ -134,6 +134,7 @@ class TuivirtApp(App[None]):
         main.query_one(DomainsTable).show(snapshot)
         main.refresh_bindings_if_targets_changed()
         main.reattach_consoles({row_key(uri, d.uuid): d.state.is_active for d in snapshot.domains})
+        main.select_new_guest()
         self._notify_if_newly_down(snapshot)
 
     def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:

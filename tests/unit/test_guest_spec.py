@@ -226,3 +226,23 @@ def test_failed_step_removes_the_new_volume(demo: tuple[libvirt.virConnect, Host
     with pytest.raises(CreateError, match="defining clash-later failed"):
         create_guest(conn, spec, offer)
     assert "clash-later.qcow2" not in conn.storagePoolLookupByName("demo-pool").listVolumes()
+
+
+@pytest.mark.parametrize(
+    ("text", "mib"),
+    [
+        ("1024", 1024),
+        ("512M", 512),
+        ("2 GiB", 2048),
+        ("1.5G", 1536),
+        ("1t", 1024 * 1024),
+        ("65536K", 64),
+        ("x", None),
+        ("", None),
+        ("-5", None),
+    ],
+)
+def test_parse_memory(text: str, mib: int | None) -> None:
+    from tuivirt.backend.guest_spec import parse_memory_mib
+
+    assert parse_memory_mib(text) == mib

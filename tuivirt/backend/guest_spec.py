@@ -230,6 +230,18 @@ def _check_network(
         errors["nic_model"] = f"one of {', '.join(NIC_MODELS)}"
 
 
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
+
+
+def parse_memory_mib(text: str) -> int | None:
+    """'1024', '512M', '2 GiB', '1.5G' as MiB (a bare number is MiB); None when unreadable."""
+    match = _MEMORY.match(text)
+    if not match:
+        return None
+    value, unit = float(match.group(1)), match.group(2).upper() or "M"
+    return int(value * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[unit])
+
+
 def volume_xml(spec: GuestSpec) -> str:
     """The new volume (sparse: allocation 0)."""
     volume = ET.Element("volume")

@@ -21,8 +21,9 @@ from tuivirt.backend.delete import DeleteOptions, DeletePlan, plan_delete
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.console_dock import ConsoleDock
 from tuivirt.ui.console_pane import ConsolePane
+from tuivirt.ui.create_screen import Created, CreateScreen
 from tuivirt.ui.delete_screen import DeleteScreen, DeleteTarget
-from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.ui.domains_table import DomainsTable, row_key
 from tuivirt.ui.filter_bar import FilterBar
 from tuivirt.ui.help_screen import HelpScreen, KeyHelp
 from tuivirt.ui.hosts_table import HostsTable
@@ -61,6 +62,7 @@ class MainScreen(Screen[None]):
             Binding(keys, f"explain('{action}')", SPECS[action].label, show=False, id=f"guest.{action}")
             for action, keys, _show in GUEST_KEYS
         ),
+        Binding("n", "new_guest", "New", id="guest.new"),
         Binding("c", "console", "Console", id="guest.console"),
         Binding("c", "explain_console", "Console", show=False, id="guest.console"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
@@ -77,6 +79,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.readonly = readonly
         self._targets_signature: tuple[object, ...] = ()
+        self._select_when_seen: Created | None = None
 
     @property
     def tuivirt(self) -> TuivirtApp:
@@ -128,6 +131,8 @@ class MainScreen(Screen[None]):
             return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
         if action == "console":
             return not self.readonly and self._console_target() is not None
+        if action == "new_guest":
+            return not self.readonly
         return True
 
     def _console_target(self) -> GuestTarget | None:
@@ -155,6 +160,33 @@ class MainScreen(Screen[None]):
             self.notify("The console is not available: tuivirt runs read-only (--readonly).")
         else:
             self.notify("The console needs a running guest under the cursor.")
+
+    # -- new guests ------------------------------------------------------------------------
+
+    def action_new_guest(self) -> None:
+        """The form opens on the host of the guest under the cursor, else the first host."""
+        table = self.table
+        row = table.item(table.cursor_key) if table.cursor_key else None
+        uri = row.host_uri if row else next(iter(self.tuivirt.sessions))
+
+        def created(result: Created | None) -> None:
+            if result is not None:
+                self._select_when_seen = result
+                self.notify("Created; it shows in the table in a moment.")
+
+        self.app.push_screen(CreateScreen(self.tuivirt.sessions, uri), created)
+
+    def select_new_guest(self) -> None:
+        """After a create: select the new guest once a snapshot brings it (and open its console)."""
+        created = self._select_when_seen
+        if created is None:
+            return
+        key = row_key(created.host_uri, created.uuid)
+        if self.table.select_key(key):
+            self._select_when_seen = None
+            self.table.focus()
+            if created.open_console:
+                self.action_console()
 
     # -- consoles --------------------------------------------------------------------------
 

@@ -1,0 +1,400 @@
+"""`n`: the new-guest form. Every field is checked as it changes and its reason shown beside it;
+Create stays disabled until the spec is valid; Preview shows the exact XML; creation runs on a
+thread and a failure keeps the form open with its values and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+from tuivirt.backend.connection import describe_error
+from tuivirt.backend.create import CreateError, create_guest
+from tuivirt.backend.guest_spec import (
+    DISK_BUSES,
+    DISK_FORMATS,
+    NIC_MODELS,
+    DiskMode,
+    Firmware,
+    Graphics,
+    GuestSpec,
+    HostOffer,
+    InstallMode,
+    NetMode,
+    check,
+    domain_xml,
+    parse_memory_mib,
+    volume_xml,
+)
+from tuivirt.backend.host_offer import read_offer
+from tuivirt.backend.osinfo import GENERIC, find_variant, load_variants
+from tuivirt.backend.session import HostSession
+from tuivirt.ui.preview_screen import PreviewScreen
+
+
+@dataclass(frozen=True)
+class Created:
+    """What the form gives back on success."""
+
+    host_uri: str
+    uuid: str
+    open_console: bool
+
+
+# Which fields show for which choice: (selector of the choosing Select, its value) -> field ids.
+DEPENDENT: dict[str, dict[str, tuple[str, ...]]] = {
+    "disk_mode": {
+        DiskMode.NEW: ("disk_pool", "disk_gib", "disk_format", "disk_bus"),
+        DiskMode.EXISTING: ("disk_path", "disk_bus"),
+        DiskMode.NONE: (),
+    },
+    "install": {
+        InstallMode.CDROM: ("iso_path",),
+        InstallMode.IMPORT: (),
+        InstallMode.KERNEL: ("kernel", "initrd", "cmdline"),
+        InstallMode.PXE: (),
+    },
+    "net_mode": {
+        NetMode.NETWORK: ("network", "nic_model"),
+        NetMode.BRIDGE: ("bridge", "nic_model"),
+        NetMode.NONE: (),
+    },
+}
+ALL_DEPENDENT = {f for choices in DEPENDENT.values() for fields in choices.values() for f in fields}
+
+
+def _options(values: Any) -> list[tuple[str, str]]:
+    return [(str(v), str(v)) for v in values]
+
+
+class CreateScreen(Screen[Created | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="create.cancel"),
+        Binding("ctrl+r", "preview", "Preview XML", id="create.preview"),
+        Binding("ctrl+s", "create", "Create", id="create.create"),
+    ]
+
+    def __init__(self, sessions: dict[str, HostSession], host_uri: str) -> None:
+        super().__init__()
+        self._sessions = sessions
+        self._host_uri = host_uri
+        self._offer: HostOffer | None = None
+        self._busy = False
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _row(self, label: str, field_id: str, widget: Input | Select[str] | Checkbox) -> Horizontal:
+        widget.id = field_id
+        widget.compact = True  # one line a field: the whole form fits 80x24 with a little scrolling
+        return Horizontal(
+            Label(label, classes="form-label"),
+            widget,
+            Label("", id=f"{field_id}-why", classes="form-why"),
+            classes="form-row",
+            id=f"{field_id}-row",
+        )
+
+    def compose(self) -> ComposeResult:
+        variants = [v.short_id for v in load_variants()]
+        hosts = [(s.config.name, uri) for uri, s in self._sessions.items()]
+        yield Header(icon="")
+        with VerticalScroll(id="form"):
+            yield Static("reading the host…", id="form-status")
+            yield self._row("Host", "host", Select(hosts, value=self._host_uri, allow_blank=False))
+            yield self._row("Name", "name", Input(placeholder="letters, digits, - _ ."))
+            yield self._row(
+                "OS variant",
+                "os_variant",
+                Input("generic", suggester=SuggestFromList(variants, case_sensitive=False)),
+            )
+            yield self._row("Memory", "memory", Input("1024", placeholder="MiB, or 2G"))
+            yield self._row("vCPUs", "vcpus", Input("1"))
+            yield self._row("Virtualisation", "virt_type", Select([], allow_blank=True))
+            yield self._row("Architecture", "arch", Select([], allow_blank=True))
+            yield self._row("Machine", "machine", Select([], prompt="default", allow_blank=True))
+            yield self._row(
+                "Firmware",
+                "firmware",
+                Select(_options(Firmware), value=Firmware.BIOS.value, allow_blank=False),
+            )
+            yield self._row(
+                "Disk", "disk_mode", Select(_options(DiskMode), value=DiskMode.NEW.value, allow_blank=False)
+            )
+            yield self._row("  pool", "disk_pool", Select([], allow_blank=True))
+            yield self._row("  size GiB", "disk_gib", Input("10"))
+            yield self._row(
+                "  format", "disk_format", Select(_options(DISK_FORMATS), value="qcow2", allow_blank=False)
+            )
+            yield self._row("  path", "disk_path", Input(placeholder="/var/lib/libvirt/images/disk.qcow2"))
+            yield self._row(
+                "  bus", "disk_bus", Select(_options(DISK_BUSES), value="virtio", allow_blank=False)
+            )
+            yield self._row(
+                "Install from",
+                "install",
+                Select(_options(InstallMode), value=InstallMode.CDROM.value, allow_blank=False),
+            )
+            yield self._row("  ISO", "iso_path", Input(placeholder="path of the ISO on the host"))
+            yield self._row("  kernel", "kernel", Input(placeholder="/path/to/vmlinuz"))
+            yield self._row("  initrd", "initrd", Input(placeholder="optional"))
+            yield self._row("  command line", "cmdline", Input("console=ttyS0"))
+            yield self._row(
+                "Network",
+                "net_mode",
+                Select(_options(NetMode), value=NetMode.NETWORK.value, allow_blank=False),
+            )
+            yield self._row("  network", "network", Select([], allow_blank=True))
+            yield self._row("  bridge", "bridge", Input(placeholder="br0"))
+            yield self._row(
+                "  NIC model", "nic_model", Select(_options(NIC_MODELS), value="virtio", allow_blank=False)
+            )
+            yield self._row(
+                "Graphics",
+                "graphics",
+                Select(_options(Graphics), value=Graphics.NONE.value, allow_blank=False),
+            )
+            yield self._row("Autostart", "autostart", Checkbox("start with the host"))
+            yield self._row("Start", "start", Checkbox("start after creation", value=True))
+            yield self._row("Console", "open_console", Checkbox("open its console at once"))
+            yield Static("", id="form-result")
+        with Horizontal(classes="dialog-buttons", id="form-buttons"):
+            for button in (
+                Button("Preview XML (^R)", id="preview"),
+                Button("Create (^S)", variant="primary", id="create", disabled=True),
+                Button("Cancel (Esc)", id="cancel"),
+            ):
+                button.compact = True
+                yield button
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "New guest"
+        self._show_dependent()
+        self.query_one("#name", Input).focus()
+        self._load_offer(self._host_uri)
+
+    # -- the host's offer ------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="create-offer")
+    def _load_offer(self, uri: str) -> None:
+        session = self._sessions[uri]
+        try:
+            offer = session.call(lambda conn: read_offer(conn, session.config.name, uri))
+        except Exception as exc:  # a libvirt error or a host gone: said on the form
+            self.app.call_from_thread(
+                self._status, f"Cannot read {session.config.name}: {describe_error(exc)}", True
+            )
+            return
+        self.app.call_from_thread(self._offer_loaded, uri, offer)
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#form-status", Static)
+        status.update(text)
+        status.set_class(error, "form-error")
+
+    def _offer_loaded(self, uri: str, offer: HostOffer) -> None:
+        self._host_uri, self._offer = uri, offer
+        self._set_options("virt_type", offer.virt_types)
+        self._set_options("arch", offer.arches)
+        self._set_options(
+            "machine", offer.machines.get(offer.arches[0], ()) if offer.arches else (), blank_ok=True
+        )
+        pools = sorted(offer.pools.values(), key=lambda p: (not p.active, p.name))
+        self._set_options(
+            "disk_pool",
+            [p.name for p in pools],
+            labels=[
+                f"{p.name} ({p.free_bytes / 1024**3:.1f} GiB free{'' if p.active else ', inactive'})"
+                for p in pools
+            ],
+        )
+        networks = sorted(offer.networks, key=lambda n: (not offer.networks[n], n))
+        self._set_options(
+            "network", networks, labels=[n if offer.networks[n] else f"{n} (inactive)" for n in networks]
+        )
+        uefi = "UEFI available" if offer.uefi_loader else "no UEFI firmware"
+        self._status(
+            f"{offer.host_name}: {offer.free_memory_mib} MiB free, up to {offer.max_vcpus} vCPUs, {uefi}"
+        )
+        self._validate()
+
+    def _set_options(
+        self, field_id: str, values: Any, labels: list[str] | None = None, blank_ok: bool = False
+    ) -> None:
+        select: Select[str] = self.query_one(f"#{field_id}", Select)
+        values = [str(v) for v in values]
+        select.set_options(list(zip(labels or values, values, strict=True)))
+        if values and not blank_ok:
+            select.value = values[0]
+
+    # -- reading and checking the form -----------------------------------------------------
+
+    def _value(self, field_id: str) -> str:
+        widget = self.query_one(f"#{field_id}")
+        if isinstance(widget, Input):
+            return widget.value.strip()
+        if isinstance(widget, Select):
+            return "" if widget.is_blank() else str(widget.value)
+        raise TypeError(field_id)
+
+    def _checked(self, field_id: str) -> bool:
+        return self.query_one(f"#{field_id}", Checkbox).value
+
+    def spec(self) -> tuple[GuestSpec, dict[str, str]]:
+        """The spec the form describes, and the fields it could not even read."""
+        unreadable: dict[str, str] = {}
+        memory = parse_memory_mib(self._value("memory"))
+        if memory is None:
+            unreadable["memory"] = "a size such as 1024, 512M or 2G"
+        vcpus = self._value("vcpus")
+        if not vcpus.isdigit():
+            unreadable["vcpus"] = "a whole number"
+        try:
+            disk_gib = float(self._value("disk_gib"))
+        except ValueError:
+            disk_gib = 0.0
+            unreadable["disk_gib"] = "a number of GiB"
+        variant = find_variant(self._value("os_variant"))
+        if variant is None:
+            unreadable["os_variant"] = "not in the osinfo database (try generic)"
+        spec = GuestSpec(
+            name=self._value("name"),
+            memory_mib=memory or 0,
+            vcpus=int(vcpus) if vcpus.isdigit() else 0,
+            virt_type=self._value("virt_type"),
+            arch=self._value("arch"),
+            machine=self._value("machine"),
+            firmware=Firmware(self._value("firmware")),
+            os_variant=(variant or GENERIC).short_id,
+            os_id=(variant or GENERIC).os_id,
+            disk_mode=DiskMode(self._value("disk_mode")),
+            disk_pool=self._value("disk_pool"),
+            disk_gib=disk_gib,
+            disk_format=self._value("disk_format"),
+            disk_path=self._value("disk_path"),
+            disk_bus=self._value("disk_bus"),
+            install=InstallMode(self._value("install")),
+            iso_path=self._value("iso_path"),
+            kernel=self._value("kernel"),
+            initrd=self._value("initrd"),
+            cmdline=self._value("cmdline"),
+            net_mode=NetMode(self._value("net_mode")),
+            network=self._value("network"),
+            bridge=self._value("bridge"),
+            nic_model=self._value("nic_model"),
+            graphics=Graphics(self._value("graphics")),
+            autostart=self._checked("autostart"),
+            start=self._checked("start"),
+        )
+        return spec, unreadable
+
+    def _validate(self) -> bool:
+        """Show each field's reason beside it; enable Create only when nothing blocks."""
+        spec, unreadable = self.spec()
+        result = check(spec, self._offer) if self._offer else None
+        errors = {**(result.errors if result else {}), **unreadable}
+        warnings = result.warnings if result else {}
+        for why in self.query(".form-why").results(Label):
+            field_id = (why.id or "").removesuffix("-why")
+            text = errors.get(field_id) or warnings.get(field_id, "")
+            why.update(text)
+            why.set_class(field_id in errors, "form-error")
+            why.set_class(field_id not in errors and field_id in warnings, "form-warning")
+        valid = result is not None and not errors and not self._busy
+        self.query_one("#create", Button).disabled = not valid
+        return valid
+
+    def _show_dependent(self) -> None:
+        shown = {f for key, choices in DEPENDENT.items() for f in choices.get(self._value(key), ())}
+        for field_id in ALL_DEPENDENT:
+            self.query_one(f"#{field_id}-row").display = field_id in shown
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        self._validate()
+
+    @on(Input.Changed, "#os_variant")
+    def _variant_chosen(self, event: Input.Changed) -> None:
+        """A known OS suggests its memory, vCPUs, disk size and device models."""
+        variant = find_variant(event.value.strip())
+        if variant is None or variant is GENERIC:
+            return
+        self.query_one("#memory", Input).value = str(variant.memory_mib)
+        self.query_one("#vcpus", Input).value = str(variant.vcpus)
+        self.query_one("#disk_gib", Input).value = str(variant.disk_gib)
+        self.query_one("#disk_bus", Select).value = "virtio" if variant.virtio else "sata"
+        self.query_one("#nic_model", Select).value = "virtio" if variant.virtio else "e1000e"
+
+    @on(Select.Changed)
+    def _selected(self, event: Select.Changed) -> None:
+        if event.select.id == "host" and event.value != self._host_uri and isinstance(event.value, str):
+            self._offer = None
+            self._status("reading the host…")
+            self._load_offer(event.value)
+        elif event.select.id == "arch" and self._offer is not None:
+            self._set_options("machine", self._offer.machines.get(str(event.value), ()), blank_ok=True)
+        self._show_dependent()
+        self._validate()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        if not self._busy:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#preview")
+    def action_preview(self) -> None:
+        if self._offer is None:
+            return
+        spec, _unreadable = self.spec()
+        volume = volume_xml(spec) if spec.disk_mode is DiskMode.NEW else ""
+        self.app.push_screen(PreviewScreen(domain_xml(spec, self._offer), volume))
+
+    @on(Button.Pressed, "#create")
+    def action_create(self) -> None:
+        if self._offer is None or not self._validate():
+            return
+        spec, _unreadable = self.spec()
+        self._busy = True
+        self._validate()
+        self._create(spec, self._offer, self._checked("open_console"))
+
+    @work(thread=True, exit_on_error=False, group="create")
+    def _create(self, spec: GuestSpec, offer: HostOffer, open_console: bool) -> None:
+        uri = self._host_uri
+
+        def progress(step: str) -> None:
+            self.app.call_from_thread(self._result, f"{step}…", False)
+
+        try:
+            uuid = self._sessions[uri].call(lambda conn: create_guest(conn, spec, offer, progress))
+        except (CreateError, Exception) as exc:
+            self.app.call_from_thread(
+                self._failed, f"Create {spec.name} on {offer.host_name}: {describe_error(exc)}"
+            )
+            return
+        self.app.call_from_thread(self.dismiss, Created(uri, uuid, open_console and spec.start))
+
+    def _result(self, text: str, error: bool) -> None:
+        result = self.query_one("#form-result", Static)
+        result.update(text)
+        result.set_class(error, "form-error")
+
+    def _failed(self, message: str) -> None:
+        """The values stay; the reason shows; the host is read again (a name may be taken now)."""
+        self._busy = False
+        self._result(message, True)
+        self._load_offer(self._host_uri)

@@ -1,0 +1,36 @@
+"""The exact XML a create would send: the domain, and the new volume when there is one."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class PreviewScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q", "close", "Back to the form", id="preview.close")]
+
+    def __init__(self, domain_xml: str, volume_xml: str) -> None:
+        super().__init__()
+        self.domain_xml = domain_xml
+        self.volume_xml = volume_xml
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="preview"):
+            yield Label("Preview: what Create sends (Esc: back to the form)", classes="dialog-title")
+            with VerticalScroll(id="preview-xml"):
+                if self.volume_xml:
+                    yield Label("Volume (storage pool createXML)")
+                    yield Static(
+                        Syntax(self.volume_xml, "xml", theme="ansi_dark", word_wrap=True), id="volume-xml"
+                    )
+                yield Label("Domain (defineXML)")
+                yield Static(
+                    Syntax(self.domain_xml, "xml", theme="ansi_dark", word_wrap=True), id="domain-xml"
+                )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
