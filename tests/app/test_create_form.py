@@ -10,9 +10,10 @@ from textual.widgets import Button, Input, Label, Select
 from tests.app.helpers import domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
 from tuivirt.ui.create_screen import CreateScreen
+from tuivirt.ui.hosts_table import HostsTable
 from tuivirt.ui.main_screen import MainScreen
 from tuivirt.ui.preview_screen import PreviewScreen
 
@@ -20,8 +21,15 @@ DEMO = HostConfig("demo", demo_uri())
 DEMO_VOLUME = "/var/lib/libvirt/images/demo/backup.qcow2"
 
 
-async def open_form(pilot: Pilot[Any], app: TuivirtApp) -> CreateScreen:
-    await wait_until(pilot, lambda: app.main.table.row_count == 14)
+async def open_form(pilot: Pilot[Any], app: TuivirtApp, rows: int = 14) -> CreateScreen:
+    """Wait for a host up with ``rows`` guests, press n, and wait for the host's offer."""
+    hosts = app.main.query_one(HostsTable)
+
+    def ready() -> bool:
+        up = any((h := hosts.item(k)) is not None and h.status is HostStatus.UP for k in hosts.keys)
+        return up and app.main.table.row_count >= rows
+
+    await wait_until(pilot, ready)
     await pilot.press("n")
     await wait_until(pilot, lambda: isinstance(app.screen, CreateScreen))
     form = app.screen
