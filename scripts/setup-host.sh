@@ -10,6 +10,7 @@ PACKAGES=(
   libvirt-dev pkg-config gcc python3-dev  # to build libvirt-python from PyPI
   qemu-system-x86 qemu-utils              # the hypervisor and qemu-img
   busybox-static cpio                     # the offline test guest's initramfs
+  osinfo-db                               # OS variants for the new-guest form
   tmux                                    # terminal tests and benchmarks
 )
 URI=qemu:///system

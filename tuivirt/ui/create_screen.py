@@ -220,6 +220,12 @@ class CreateScreen(Screen[Created | None]):
         self._set_options(
             "network", networks, labels=[n if offer.networks[n] else f"{n} (inactive)" for n in networks]
         )
+        # Paths the host has as volumes are suggested as you type (ISOs for the CD-ROM).
+        files = sorted(offer.known_files)
+        isos = [f for f in files if f.lower().endswith(".iso")]
+        self.query_one("#iso_path", Input).suggester = SuggestFromList(isos or files, case_sensitive=False)
+        for field_id in ("disk_path", "kernel", "initrd"):
+            self.query_one(f"#{field_id}", Input).suggester = SuggestFromList(files, case_sensitive=False)
         uefi = "UEFI available" if offer.uefi_loader else "no UEFI firmware"
         self._status(
             f"{offer.host_name}: {offer.free_memory_mib} MiB free, up to {offer.max_vcpus} vCPUs, {uefi}"
