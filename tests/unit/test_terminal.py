@@ -12,8 +12,11 @@ def test_text_and_colours_reach_the_screen() -> None:
     assert term.text().splitlines()[:2] == ["hello", "red"]
     cell = term.line(1)[0]
     assert (cell.data, cell.fg) == ("r", "red")
-    assert term.take_dirty() >= {0, 1}
-    assert term.take_dirty() == set()
+    lines, cursor, rows = term.frame(set())
+    assert set(lines) >= {0, 1} and rows == 5 and cursor == (1, 3)
+    assert [c.data for c in lines[1][:3]] == ["r", "e", "d"]
+    lines, _cursor, _rows = term.frame(set())
+    assert set(lines) == {1}  # nothing changed: only the cursor's line, to draw the cursor
 
 
 def test_cursor_position_query_is_answered() -> None:

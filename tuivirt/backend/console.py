@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -62,7 +63,7 @@ class ConsoleSession:
         self._child: pexpect.spawn | None = None
         self._detaching = False
         self._log: BinaryIO | None = None
-        self._detach_lock = threading.Lock()
+        self._done = threading.Event()  # set when the current child has ended and been reaped
         self.state = ConsoleState.DETACHED
 
     def _set_state(self, state: ConsoleState, reason: str = "") -> None:
@@ -74,51 +75,54 @@ class ConsoleSession:
         if self.running and not force:
             return
         if force:
-            self.detach(timeout=0)
+            self.detach(timeout=1.0)
         args = ["-c", self.uri, "console", *(["--force"] if force else []), self.name]
         self._detaching = False
         self._set_state(ConsoleState.ATTACHING)
         try:
-            self._child = pexpect.spawn(self._virsh, args, dimensions=self._size, timeout=None, echo=False)
+            child = pexpect.spawn(self._virsh, args, dimensions=self._size, timeout=None, echo=False)
         except (pexpect.ExceptionPexpect, OSError) as exc:
             self._set_state(ConsoleState.FAILED, f"cannot run virsh: {exc}")
             return
+        done = threading.Event()
+        self._child, self._done = child, done
         threading.Thread(
-            target=self._read, args=(self._child,), name=f"console {self.name}", daemon=True
+            target=self._read, args=(child, done), name=f"console {self.name}", daemon=True
         ).start()
 
     def send(self, data: bytes) -> None:
         child = self._child
-        if child is not None and child.isalive() and data:
+        if child is not None and data and not self._done.is_set():
             with contextlib.suppress(OSError):
                 child.send(data)
 
     def resize(self, rows: int, columns: int) -> None:
         self._size = (rows, columns)
         child = self._child
-        if child is not None and child.isalive():
+        if child is not None and not self._done.is_set():
             with contextlib.suppress(OSError):
                 child.setwinsize(rows, columns)
 
     @property
     def running(self) -> bool:
-        child = self._child
-        return child is not None and child.isalive() and not self._detaching
+        return self._child is not None and not self._done.is_set() and not self._detaching
 
     def detach(self, timeout: float = 3.0) -> None:
-        """End virsh as a user would (Ctrl+]); kill it if it does not go; always reap it."""
-        with self._detach_lock:
-            child, self._child = self._child, None
+        """End virsh as a user would (Ctrl+]), kill it if it does not go, and wait for it to be reaped.
+
+        Only the reader thread closes (and so reaps) the child: no two threads wait on one pid.
+        """
+        child, done = self._child, self._done
         if child is None:
             return
         self._detaching = True
-        # The reader thread may be closing the same child as it sees virsh end: errors are moot.
-        with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
-            if child.isalive():
+        if not done.is_set():
+            with contextlib.suppress(OSError):
                 child.send(DETACH_BYTE)
-                child.expect(pexpect.EOF, timeout=timeout)
-        with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
-            child.close(force=True)  # reaps it: no zombie
+            if not done.wait(timeout):
+                with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
+                    child.kill(signal.SIGKILL)
+                done.wait(2.0)
         self.stop_log()
 
     def start_log(self, path: Path) -> None:
@@ -135,7 +139,7 @@ class ConsoleSession:
     def logging(self) -> bool:
         return self._log is not None
 
-    def _read(self, child: pexpect.spawn) -> None:
+    def _read(self, child: pexpect.spawn, done: threading.Event) -> None:
         """Banner first (to tell attached from busy or not running), then the guest's bytes."""
         head = b""
         attached = False
@@ -165,7 +169,8 @@ class ConsoleSession:
                     self._output(head[banner.end() :])
         with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
             child.close(force=True)  # reaps it
-        if self._child is not None and self._child is not child:
+        done.set()
+        if self._child is not child:
             return  # a newer virsh has taken over (force, reattach): its reader reports
         self._finish(b"" if attached else head, attached)
 

@@ -2,7 +2,7 @@
 
 Bytes from the guest go in with ``feed``; the answers the guest asked for (cursor position,
 device attributes) come back from ``feed`` to be written to the guest. The screen is read
-line by line under ``lock`` by whoever draws it; ``take_dirty`` says which lines changed.
+by whoever draws it through ``frame``: the lines changed since the last frame, copied at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pyte
 from pyte.screens import Char
 
 SCROLLBACK_LINES = 10_000
-FEED_CHUNK = 4096  # bytes fed per lock hold, so a flood never keeps the drawer waiting long
+FEED_CHUNK = 1024  # bytes fed per lock hold, so a flood never keeps the drawer waiting long
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,19 @@ class TerminalEmulator:
                 self._screen.resize(rows, columns)
                 self._dirty = set(range(rows))
 
-    def take_dirty(self) -> set[int]:
-        """Lines changed since the last call."""
+    def frame(
+        self, also: set[int], everything: bool = False
+    ) -> tuple[dict[int, list[Cell]], tuple[int, int] | None, int]:
+        """Under one hold of the lock: the changed lines (plus ``also``, plus the cursor's), the
+        cursor, and the number of rows. A drawer copies this and paints without the lock."""
         with self.lock:
-            dirty, self._dirty = self._dirty, set()
-            return dirty
+            rows = self._screen.lines
+            lines = set(range(rows)) if everything else self._dirty | also
+            self._dirty = set()
+            cursor = self.cursor()
+            if cursor is not None:
+                lines.add(cursor[0])
+            return {y: self.line(y) for y in lines if y < rows}, cursor, rows
 
     def line(self, y: int) -> list[Cell]:
         """Line ``y`` of the visible screen (call with ``lock`` held for a consistent frame)."""

@@ -99,7 +99,8 @@ class ConsolePane(Widget, can_focus=True):
         self.state = ConsoleState.DETACHED
         self.reason = ""
         self._output_posted = False
-        self._cursor_row: int | None = None
+        self._cursor: tuple[int, int] | None = None
+        self._frame: dict[int, list[Cell]] = {}  # the screen as last copied from the emulator
         self._styles: dict[tuple[str, str, bool, bool, bool, bool], Style] = {}
 
     # -- reader thread ---------------------------------------------------------------------
@@ -130,14 +131,23 @@ class ConsolePane(Widget, can_focus=True):
         self.refresh(Region(0, 0, self.size.width, 1))
 
     def on_console_pane_output(self, _message: ConsolePane.Output) -> None:
-        lines = self.emulator.take_dirty()
-        cursor = self.emulator.cursor()
-        # A cursor that only moved dirties no line in pyte: repaint where it was and where it is.
-        lines |= {row for row in (self._cursor_row, cursor[0] if cursor else None) if row is not None}
-        self._cursor_row = cursor[0] if cursor else None
-        for y in lines:
-            self.refresh(Region(0, y + 1, self.size.width, 1))
+        self._take_frame()
         self.set_timer(FRAME_SECONDS, self._next_frame)
+
+    def _take_frame(self, everything: bool = False) -> None:
+        """Copy the changed lines under one hold of the emulator's lock, then repaint them.
+
+        Painting reads only this copy: a guest flooding its console keeps the reader thread
+        feeding pyte, and the UI must never wait on that lock line by line.
+        """
+        # A cursor that only moved dirties no line in pyte: where it was is repainted too.
+        was = {self._cursor[0]} if self._cursor else set()
+        lines, self._cursor, rows = self.emulator.frame(was, everything)
+        self._frame.update(lines)
+        if everything:
+            self._frame = {y: cells for y, cells in self._frame.items() if y < rows}
+        for y in lines.keys() | was:
+            self.refresh(Region(0, y + 1, self.size.width, 1))
 
     def _next_frame(self) -> None:
         self._output_posted = False
@@ -145,6 +155,7 @@ class ConsolePane(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._fit()
+        self._take_frame(everything=True)
         self.refresh()
 
     def _fit(self) -> None:
@@ -169,6 +180,7 @@ class ConsolePane(Widget, can_focus=True):
 
     def action_scroll(self, pages: int) -> None:
         self.emulator.scroll(pages)
+        self._take_frame(everything=True)
         self.refresh()
 
     def action_detach(self) -> None:
@@ -230,12 +242,10 @@ class ConsolePane(Widget, can_focus=True):
             status = Style(bold=True, reverse=True) if self.has_focus else Style(reverse=True)
             return Strip([Segment(self._status()[:width].ljust(width), base + status)])
         row = y - 1
-        with self.emulator.lock:
-            rows, _columns = self.emulator.size
-            if row >= rows:
-                return Strip.blank(width, base)
-            cells = self.emulator.line(row)
-            cursor = self.emulator.cursor() if self.has_focus else None
+        cells = self._frame.get(row)
+        if cells is None:
+            return Strip.blank(width, base)
+        cursor = self._cursor if self.has_focus else None
         segments = []
         for x, cell in enumerate(cells[:width]):
             if not cell.data:
