@@ -1,7 +1,8 @@
 """One host's tick: a bulk stats call turned into a snapshot, with the rates since the last tick.
 
-Per tick the QEMU driver costs three RPCs whatever the number of guests: getAllDomainStats,
-getCPUStats and getFreeMemory. Attributes that cost a call per guest are read in bulk (autostart
+Per tick the QEMU driver costs four RPCs whatever the number of guests: getAllDomainStats,
+getCPUStats (two: the binding asks for the number of values first) and getFreeMemory.
+Attributes that cost a call per guest are read in bulk (autostart
 persistence, managed save: one listAllDomains filter each) and only when marked stale by an event. The
 test driver fills only the state group of the bulk call: there, and only for what is missing,
 ``info()`` is called once per guest and kept until an event about that guest.

@@ -85,8 +85,10 @@ def _column(
 # Lower priority survives narrower terminals: at 80 columns the last three drop out.
 DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     Column("mark", "", 1, _mark, lambda row: not row.marked, priority=0),
-    _column("host", "Host", 10, lambda d: d.host, priority=3),
-    _column("name", "Name", 14, lambda d: d.name, priority=0, flex=True, max_width=40),
+    _column("host", "Host", 10, lambda d: d.host, lambda d: d.host.lower(), priority=3),
+    _column(
+        "name", "Name", 14, lambda d: d.name, lambda d: d.name.lower(), priority=0, flex=True, max_width=40
+    ),
     Column("state", "State", 14, _state, lambda row: row.domain.state.label, priority=0),
     _column("vcpus", "vCPU", 4, lambda d: str(d.vcpus), lambda d: d.vcpus, "right", priority=2),
     _column("memory", "Memory", 9, lambda d: format_kib(d.memory_kib), lambda d: d.memory_kib, "right", 2),
@@ -104,7 +106,7 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     _column(
         "net", "Net rx/tx", 10, lambda d: format_pair(d.net_rx_bps, d.net_tx_bps), _net_total, "right", 6
     ),
-    _column("autostart", "Auto", 4, _autostart, priority=7),
+    _column("autostart", "Auto", 4, _autostart, lambda d: d.autostart, priority=7),
 ]
 
 

@@ -262,7 +262,7 @@ class MainScreen(Screen[None]):
 
     def reattach_consoles(self, key_states: dict[str, bool]) -> None:
         """Panes whose guest stopped reattach by themselves once it runs again."""
-        for pane in self.dock.panes:
+        for pane in self.query(ConsolePane):  # a query, not the dock: none while shutting down
             if key_states.get(pane.key) and pane.state in (ConsoleState.CLOSED, ConsoleState.NOT_RUNNING):
                 pane.attach()
 
@@ -273,9 +273,11 @@ class MainScreen(Screen[None]):
     def refresh_bindings_if_targets_changed(self) -> None:
         """The footer is rebuilt only when what the actions depend on changed: a rebuild on every
         poll would repaint it every two seconds, which is most of what an idle SSH link carries."""
-        rows = [self.table.item(t.key) for t in self.targets()]
-        signature = tuple(
-            (r.domain.uuid, r.domain.state, r.domain.autostart, r.domain.persistent) for r in rows if r
+        # What the footer shows: the actions that apply, not which guest it is (moving between
+        # two running guests must not rebuild it: each rebuild repaints the whole footer line).
+        signature = (
+            tuple(a for a in Action if self.applicable(SPECS[a])),
+            self._console_target() is not None,
         )
         if signature != self._targets_signature:
             self._targets_signature = signature

@@ -123,7 +123,16 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
 
     def cell_text(self, key: str, column_key: str) -> str:
         index = next(i for i, c in enumerate(self.columns) if c.key == column_key)
-        return self._cells[key][index].plain
+        return self._row_cells(key)[index].plain
+
+    def _row_cells(self, key: str) -> tuple[Text, ...]:
+        """A row's cells, built when first needed: only rows on screen are ever drawn, so a tick
+        that changes a thousand rows builds cells for the few dozen that are visible."""
+        cells = self._cells.get(key)
+        if cells is None:
+            item = self._items[key]
+            cells = self._cells[key] = tuple(self._as_text(c.cell(item)) for c in self.columns)
+        return cells
 
     def update_items(self, items: dict[str, T], *, replace_keys: Iterable[str] = ()) -> None:
         """Add or change ``items``, and drop the keys in ``replace_keys`` that are not in it.
@@ -134,15 +143,14 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         gone = [key for key in replace_keys if key not in items and key in self._items]
         reorder = bool(gone)
         for key in gone:
-            del self._items[key], self._cells[key]
+            del self._items[key]
+            self._cells.pop(key, None)
         for key, item in items.items():
             old = self._items.get(key)
             if old == item:
                 continue
             self._items[key] = item
-            cells = tuple(self._as_text(c.cell(item)) for c in self.columns)
-            if cells != self._cells.get(key):
-                self._cells[key] = cells
+            self._cells.pop(key, None)
             if old is None:
                 reorder = True
             elif not reorder:
@@ -156,10 +164,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
 
     def rerender(self) -> None:
         """Compute every row's cells again (for cells that depend on the clock)."""
-        for key, item in self._items.items():
-            cells = tuple(self._as_text(c.cell(item)) for c in self.columns)
-            if cells != self._cells[key]:
-                self._cells[key] = cells
+        self._cells.clear()
         self._repaint_changed()
 
     @staticmethod
@@ -190,7 +195,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         column = self.sort_column
         if column.sort_key is not None:
             return column.sort_key(self._items[key])
-        return self._cells[key][self.columns.index(column)].plain.lower()
+        return self._row_cells(key)[self.columns.index(column)].plain.lower()
 
     def _sort_value_of(self, item: T, key: str) -> Any:
         """The sort value an item had (its cells are gone, so text columns are computed again)."""
@@ -290,7 +295,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return ("blank",)
         key = self._order[index]
-        return (key, self._cells[key], key == self.cursor_key, tuple(self._widths))
+        return (key, self._row_cells(key), key == self.cursor_key, tuple(self._widths))
 
     def _repaint_changed(self) -> None:
         width = self.size.width
@@ -309,7 +314,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return Strip.blank(width, self.rich_style)
         key = self._order[index]
-        cells = self._cells[key]
+        cells = self._row_cells(key)
         style = self.get_component_rich_style("snapshot-table--cursor") if key == self.cursor_key else None
         return self._strip([cells[self.columns.index(c)] for c in self._visible], width, style)
 
