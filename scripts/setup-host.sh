@@ -12,6 +12,7 @@ PACKAGES=(
   busybox-static cpio                     # the offline test guest's initramfs
   osinfo-db                               # OS variants for the new-guest form
   tmux                                    # terminal tests and benchmarks
+  openssh-server                          # the qemu+ssh:// tests run their own sshd on 127.0.0.1
 )
 URI=qemu:///system
 

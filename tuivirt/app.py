@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from pathlib import Path
 
 from textual import work
@@ -14,15 +14,17 @@ from textual.dom import DOMNode
 
 from tuivirt import __version__
 from tuivirt.backend.actions import SPECS, Action, ActionSpec, run_action
-from tuivirt.backend.connection import describe_error
+from tuivirt.backend.connection import HostError, describe_error
 from tuivirt.backend.delete import DeleteOptions, delete_guest
 from tuivirt.backend.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.session import HostSession
-from tuivirt.config import Config
+from tuivirt.config import Config, config_path
+from tuivirt.host_list import HostList
 from tuivirt.ui.choice_screen import ChoiceScreen
 from tuivirt.ui.details_screen import DetailsScreen
 from tuivirt.ui.domains_table import DomainsTable, row_key
 from tuivirt.ui.guest_commands import GuestCommands
+from tuivirt.ui.health_screen import HealthScreen
 from tuivirt.ui.hosts_table import HostsTable
 from tuivirt.ui.main_screen import MainScreen
 from tuivirt.ui.messages import ActionsFinished, GuestActionReturned, GuestResult, GuestTarget, HostUpdated
@@ -54,18 +56,18 @@ class TuivirtApp(App[None]):
         refresh: float | None = None,
         readonly: bool = False,
         config: Config | None = None,
+        config_file: Path | None = None,
+        saved_uris: Set[str] = frozenset(),
         warnings: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.config = config or Config()
         self.readonly = readonly
+        self._refresh = refresh or self.config.refresh
         self._warnings = list(warnings)
-        self.sessions = {
-            c.uri: HostSession(
-                c, self._from_session, refresh=refresh or self.config.refresh, readonly=readonly
-            )
-            for c in hosts
-        }
+        self.hosts = HostList(hosts, config_file or config_path(), saved_uris)
+        self.sessions: dict[str, HostSession] = {}  # by URI, the connected (or connecting) hosts
+        self.snapshots: dict[str, HostSnapshot] = {}  # by URI, each host's latest
         self.pending = PendingActions()
         self.history: dict[str, tuple[deque[float], deque[float]]] = {}
         self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
@@ -82,15 +84,74 @@ class TuivirtApp(App[None]):
 
     def start_sessions(self) -> None:
         """Called by the main screen once its tables exist to receive the snapshots."""
-        for session in self.sessions.values():
-            session.start()
+        for host in self.hosts:
+            if host.autoconnect:
+                self.connect_host(host.uri)
+            else:
+                self._show_offline(host)
+
+    # -- hosts: connect, disconnect, add, edit, remove -------------------------------------
+
+    def connect_host(self, uri: str) -> None:
+        if uri in self.sessions:
+            return
+        host = self.hosts.get(uri)
+        session: HostSession
+
+        def listener(snapshot: HostSnapshot) -> None:  # on the session's thread
+            self.post_message(HostUpdated(snapshot, session))
+
+        session = HostSession(host, listener, refresh=self._refresh, readonly=self.readonly)
+        self.sessions[uri] = session
+        session.start()
+
+    def disconnect_host(self, uri: str) -> None:
+        session = self.sessions.pop(uri, None)
+        if session is not None:
+            session.stop(timeout=0)  # it may be stuck in a call to a frozen host: do not wait
+        if self.hosts.find(uri) is not None:
+            self._show_offline(self.hosts.get(uri))
+
+    def _show_offline(self, host: HostConfig) -> None:
+        self.post_message(HostUpdated(HostSnapshot(host, HostStatus.OFFLINE)))
+
+    def add_host(self, host: HostConfig) -> None:
+        self.hosts.add(host)
+        if host.autoconnect:
+            self.connect_host(host.uri)
+        else:
+            self._show_offline(host)
+
+    def edit_host(self, old_uri: str, host: HostConfig) -> None:
+        """A changed host reconnects (with its new name or URI) if it was connected."""
+        was_connected = old_uri in self.sessions
+        self.remove_host(old_uri, keep_place=True)
+        self.hosts.add(host, replacing=old_uri)
+        if was_connected:
+            self.connect_host(host.uri)
+        else:
+            self._show_offline(host)
+
+    def remove_host(self, uri: str, *, keep_place: bool = False) -> None:
+        session = self.sessions.pop(uri, None)
+        if session is not None:
+            session.stop(timeout=0)
+        if not keep_place:
+            self.hosts.remove(uri)
+        self.snapshots.pop(uri, None)
+        if self.running_ui:
+            self.main.forget_host(uri)
 
     def on_unmount(self) -> None:
-        for session in self.sessions.values():
+        for session in list(self.sessions.values()):
             session.stop(timeout=0)  # daemon threads: a host stuck in a call must not delay quitting
 
     def session(self, uri: str) -> HostSession:
-        return self.sessions[uri]
+        session = self.sessions.get(uri)
+        if session is None:
+            host = self.hosts.find(uri)
+            raise HostError(f"{host.name if host else uri} is not connected")
+        return session
 
     @property
     def main(self) -> MainScreen:
@@ -112,15 +173,14 @@ class TuivirtApp(App[None]):
 
     # -- snapshots in ----------------------------------------------------------------------
 
-    def _from_session(self, snapshot: HostSnapshot) -> None:
-        """Runs on a session thread: hand the snapshot over, touch no widget."""
-        self.post_message(HostUpdated(snapshot))
-
     def on_host_updated(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
         uri = snapshot.config.uri
-        if not self.running_ui:
-            return
+        if not self.running_ui or self.hosts.find(uri) != snapshot.config:
+            return  # quitting, or a host removed or edited since
+        if message.source is not self.sessions.get(uri):
+            return  # from a session disconnected since, or an "offline" overtaken by a connect
+        self.snapshots[uri] = snapshot
         main = self.main
         for domain in snapshot.domains:
             key = row_key(uri, domain.uuid)
@@ -130,6 +190,8 @@ class TuivirtApp(App[None]):
             memory.append(domain.memory_pct or 0.0)
             if isinstance(self.screen, DetailsScreen) and self.screen.key == key:
                 self.screen.show_domain(domain, cpu, memory)
+        if isinstance(self.screen, HealthScreen):
+            self.screen.repaint()
         main.query_one(HostsTable).show(snapshot)
         main.query_one(DomainsTable).show(snapshot)
         main.refresh_bindings_if_targets_changed()
@@ -152,7 +214,7 @@ class TuivirtApp(App[None]):
 
     def open_details(self, key: str) -> None:
         row = self.main.table.item(key)
-        if row is not None:
+        if row is not None and row.host_uri in self.sessions:
             screen = DetailsScreen(key, row.domain, row.host_uri, self.session(row.host_uri))
             self.push_screen(screen, lambda _result: None)
             cpu, memory = self.history.get(key, ((), ()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -35,13 +36,17 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="open libvirt's test driver with a built-in demo host (no daemon needed)",
     )
+    parser.add_argument(
+        "--config", metavar="PATH", type=Path, help=f"settings and hosts file (default: {config_path()})"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tuivirt",
         description="A keyboard-driven terminal console manager for KVM/QEMU virtual machines (libvirt).",
-        epilog="Without -c, tuivirt opens $LIBVIRT_DEFAULT_URI, else qemu:///system. "
+        epilog="tuivirt opens the hosts of the config file and those given with -c; with none, "
+        "$LIBVIRT_DEFAULT_URI, else qemu:///system. "
         "'tuivirt list --help' prints the guests once, without the UI.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -58,9 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=float,
         help="seconds a shutdown may take before force off is offered (default 60)",
-    )
-    parser.add_argument(
-        "--config", metavar="PATH", type=Path, help="settings file (default: " + str(config_path()) + ")"
     )
     return parser
 
@@ -79,26 +81,31 @@ def build_list_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def unique_hosts(uris: list[str]) -> list[HostConfig]:
-    """One host per distinct URI; names made unique (localhost, localhost-2) so rows can be told apart."""
+def unique_hosts(uris: list[str], known: Sequence[HostConfig] = ()) -> list[HostConfig]:
+    """One host per distinct URI not in ``known``; names made unique among all (localhost, localhost-2)
+    so rows can be told apart."""
     hosts: list[HostConfig] = []
-    for uri in dict.fromkeys(uris):
+    taken = {h.uri for h in known}
+    for uri in dict.fromkeys(u for u in uris if u not in taken):
         base = name = "demo" if uri == demo_uri() else host_name_for(uri)
         number = 1
-        while any(h.name == name for h in hosts):
+        while any(h.name == name for h in [*known, *hosts]):
             number += 1
             name = f"{base}-{number}"
         hosts.append(HostConfig(name, uri))
     return hosts
 
 
-def hosts_from_args(args: argparse.Namespace) -> list[HostConfig]:
+def hosts_from_args(args: argparse.Namespace, configured: Sequence[HostConfig] = ()) -> list[HostConfig]:
+    """The config file's hosts, then those of -c and --demo (this run only); with none at all, the
+    default URI. A -c URI already in the file is the file's host, connected now."""
     uris: list[str] = list(args.connect)
     if args.demo:
         uris.insert(0, demo_uri())
-    if not uris:
+    hosts = [replace(h, autoconnect=True) if h.uri in uris else h for h in configured]
+    if not uris and not hosts:
         uris = [os.environ.get("LIBVIRT_DEFAULT_URI") or DEFAULT_URI]
-    return unique_hosts(uris)
+    return hosts + unique_hosts(uris, hosts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         from tuivirt.list_command import run_list
 
         list_args = build_list_parser().parse_args(argv[1:])
+        config, _warnings = load_config(list_args.config)
+        configured = [h for h in config.hosts if h.autoconnect and not (list_args.connect or list_args.demo)]
         try:
-            return run_list(list_args, hosts_from_args(list_args))
+            return run_list(list_args, hosts_from_args(list_args, configured))
         except BrokenPipeError:  # `tuivirt list | head`
             sys.stderr.close()
             return 0
@@ -123,8 +132,15 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, shutdown_timeout=args.shutdown_timeout)
     from tuivirt.app import TuivirtApp  # Textual loads only when the UI is wanted
 
+    hosts = hosts_from_args(args, config.hosts)
     app = TuivirtApp(
-        hosts_from_args(args), refresh=args.refresh, readonly=args.readonly, config=config, warnings=warnings
+        hosts,
+        refresh=args.refresh,
+        readonly=args.readonly,
+        config=config,
+        config_file=args.config or config_path(),
+        saved_uris={h.uri for h in config.hosts},
+        warnings=warnings,
     )
     app.run()
     return 0

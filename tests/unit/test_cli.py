@@ -2,6 +2,7 @@ import pytest
 
 from tuivirt import __version__
 from tuivirt.backend.connection import DEFAULT_URI
+from tuivirt.backend.models import HostConfig
 from tuivirt.cli import build_parser, demo_uri, hosts_from_args, main
 
 
@@ -44,3 +45,16 @@ def test_bad_refresh_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--refresh", "0"])
     assert exited.value.code == 2
     assert "--refresh" in capsys.readouterr().err
+
+
+def test_config_hosts_come_first_and_command_line_adds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIBVIRT_DEFAULT_URI", raising=False)
+    lab = HostConfig("lab", "test:///default", autoconnect=False)
+    kvm1 = HostConfig("localhost", "qemu+ssh://root@kvm1/system")
+    args = build_parser().parse_args(["-c", "test:///default", "-c", "qemu:///system"])
+    assert hosts_from_args(args, [lab, kvm1]) == [
+        HostConfig("lab", "test:///default", autoconnect=True),  # asked for with -c: connected now
+        kvm1,
+        HostConfig("localhost-2", "qemu:///system"),  # a name no other host has
+    ]
+    assert hosts_from_args(build_parser().parse_args([]), [lab]) == [lab]  # no default URI added

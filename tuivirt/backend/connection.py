@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import libvirt
 
@@ -15,13 +15,43 @@ class HostError(Exception):
     """A failure talking to a host, already phrased for the user."""
 
 
+# What ssh prints when it cannot log in, and what the user should do about it.
+SSH_FAILURES = {
+    "Permission denied": "ssh authentication failed (tuivirt needs key or agent authentication)",
+    "Host key verification failed": "ssh does not know this host's key (connect once with ssh, "
+    "or add no_verify=1 to the URI)",
+    "Could not resolve hostname": "unknown host name",
+    "Connection refused": "connection refused",
+    "Connection timed out": "connection timed out",
+}
+
+
 def describe_error(exc: BaseException) -> str:
-    """libvirt's own message on one line, without a traceback."""
+    """libvirt's own message on one line, without a traceback; ssh failures said plainly first."""
     message = ""
     if isinstance(exc, libvirt.libvirtError):
         message = exc.get_error_message() or ""
-    message = message or str(exc) or type(exc).__name__
-    return " ".join(message.split())
+    message = " ".join((message or str(exc) or type(exc).__name__).split())
+    for needle, meaning in SSH_FAILURES.items():
+        if needle in message and message.startswith("Cannot recv data"):
+            return f"{meaning}: {message}"
+    return message
+
+
+def is_ssh_uri(uri: str) -> bool:
+    return urlsplit(uri).scheme.endswith("+ssh")
+
+
+def connect_uri(uri: str) -> str:
+    """The URI as tuivirt opens it: ssh transports get ``no_tty=1``, so that ssh never asks for a
+    password or a host key on the terminal the UI owns (it fails with a message instead)."""
+    parts = urlsplit(uri)
+    if not is_ssh_uri(uri):
+        return uri
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "no_tty" for key, _ in query):
+        return uri
+    return urlunsplit(parts._replace(query=urlencode([*query, ("no_tty", "1")], safe="/")))
 
 
 def host_name_for(uri: str) -> str:
@@ -52,7 +82,8 @@ def open_connection(
 
     def target() -> None:
         try:
-            conn = libvirt.openReadOnly(uri) if readonly else libvirt.open(uri)
+            target_uri = connect_uri(uri)
+            conn = libvirt.openReadOnly(target_uri) if readonly else libvirt.open(target_uri)
         except Exception as exc:  # libvirtError, or anything the bindings raise
             outcome["error"] = exc
             done.set()

@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 import pexpect
 
+from tuivirt.backend.connection import connect_uri
+
 DETACH_BYTE = b"\x1d"  # Ctrl+]: virsh's own escape, which ends it with status 0
 BANNER = re.compile(rb"Escape character is \^\] ?(\(Ctrl \+ \]\))?\r?\n")
 BUSY = b"Active console session exists"
@@ -76,7 +78,7 @@ class ConsoleSession:
             return
         if force:
             self.detach(timeout=1.0)
-        args = ["-c", self.uri, "console", *(["--force"] if force else []), self.name]
+        args = ["-c", connect_uri(self.uri), "console", *(["--force"] if force else []), self.name]
         self._detaching = False
         self._set_state(ConsoleState.ATTACHING)
         try:

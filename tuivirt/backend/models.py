@@ -50,14 +50,16 @@ class HostStatus(StrEnum):
     CONNECTING = "connecting"
     UP = "up"
     DOWN = "down"
+    OFFLINE = "offline"  # not connected, by the user's choice
 
 
 @dataclass(frozen=True)
 class HostConfig:
-    """A host as the user names it: a display name and a libvirt URI."""
+    """A host as the user names it: a display name, a libvirt URI, and whether to connect at start."""
 
     name: str
     uri: str
+    autoconnect: bool = True
 
 
 @dataclass(frozen=True)

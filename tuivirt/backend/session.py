@@ -105,16 +105,17 @@ class HostSession:
         self._events.put((uuid or "", -1))
         self._wake.set()
 
-    def call(self, work: Callable[[libvirt.virConnect], R]) -> R:
+    def call(self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True) -> R:
         """Run ``work`` with this host's connection on the caller's thread (a virConnect may be
-        shared between threads), then tick early so the result shows at once."""
+        shared between threads), then, if it ``changes`` things, tick early so they show at once."""
         conn = self._conn
         if conn is None:
             raise HostError(f"{self.config.name} is not connected")
         try:
             return work(conn)
         finally:
-            self.refresh_now()
+            if changes:
+                self.refresh_now()
 
     def _on_lifecycle(
         self, _conn: object, dom: libvirt.virDomain, event: int, _detail: int, _o: object

@@ -89,9 +89,11 @@ class ConsolePane(Widget, can_focus=True):
         def control(self) -> ConsolePane:
             return self.pane
 
-    def __init__(self, key: str, uri: str, guest: str, host: str) -> None:
+    def __init__(self, key: str, uri: str, guest: str, host: str, detach_keys: str | None = None) -> None:
         super().__init__()
         self.key = key
+        self._detach_keys = detach_keys  # as remapped in the config file (None: Ctrl+] and F12)
+        self._detach_label = "^]"
         self.guest = guest
         self.host = host
         self.emulator = TerminalEmulator()
@@ -119,6 +121,9 @@ class ConsolePane(Widget, can_focus=True):
     # -- UI loop ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self._detach_keys:
+            first = self._detach_keys.split(",")[0]
+            self._detach_label = self.app.get_key_display(Binding(first, "detach"))
         self._fit()
         self.attach()
 
@@ -218,7 +223,8 @@ class ConsolePane(Widget, can_focus=True):
         state = STATE_TEXT[self.state] if self.state is not ConsoleState.FAILED else f"failed: {self.reason}"
         extra = " · scrolled back (shift+PgDn)" if self.emulator.scrolled_back else ""
         extra += " · logging" if self.session.logging else ""
-        return f" {self.guest} on {self.host}: {state}{extra} · ^] detach · F11 full · F6 tables"
+        keys = f"{self._detach_label} detach · F11 full · F6 tables"
+        return f" {self.guest} on {self.host}: {state}{extra} · {keys}"
 
     def _style(self, cell: Cell, cursor: bool) -> Style:
         key = (cell.fg, cell.bg, cell.bold, cell.italics, cell.underscore, cell.reverse != cursor)

@@ -187,7 +187,7 @@ class CreateScreen(Screen[Created | None]):
     def _load_offer(self, uri: str) -> None:
         session = self._sessions[uri]
         try:
-            offer = session.call(lambda conn: read_offer(conn, session.config.name, uri))
+            offer = session.call(lambda conn: read_offer(conn, session.config.name, uri), changes=False)
         except Exception as exc:  # a libvirt error or a host gone: said on the form
             self.app.call_from_thread(
                 self._status, f"Cannot read {session.config.name}: {describe_error(exc)}", True

@@ -86,7 +86,7 @@ class DetailsScreen(Screen[None]):
     @work(thread=True, exit_on_error=False)
     def _load(self) -> None:
         try:
-            details = self._session.call(lambda conn: read_details(conn, self._domain.uuid))
+            details = self._session.call(lambda conn: read_details(conn, self._domain.uuid), changes=False)
         except Exception as exc:  # a libvirt error or a host gone: say it in the panes
             message = f"Could not read {self._domain.name} on {self._domain.host}: {describe_error(exc)}"
             self.app.call_from_thread(self._show_error, message)

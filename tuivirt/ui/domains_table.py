@@ -144,6 +144,11 @@ class DomainsTable(SnapshotTable[GuestRow]):
         self.update_items(rows, replace_keys=gone)
         self._host_keys[uri] = set(rows)
 
+    def forget_host(self, uri: str) -> None:
+        gone = self._host_keys.pop(uri, set())
+        self.marks -= gone
+        self.update_items({}, replace_keys=gone)
+
     def touch(self, keys: Iterable[str]) -> None:
         """Redraw these rows' marks and pending labels."""
         rows = {}

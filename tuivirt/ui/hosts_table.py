@@ -18,6 +18,8 @@ def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:
         return Text("up", style="green")
     if snapshot.status is HostStatus.CONNECTING:
         return Text("connecting…", style="yellow")
+    if snapshot.status is HostStatus.OFFLINE:
+        return Text("not connected (H: hosts)", style="dim")
     text = f"down: {snapshot.reason}"
     if snapshot.retry_at is not None:
         seconds = round(snapshot.retry_at - (time.time() if now is None else now))
@@ -55,7 +57,6 @@ class HostsTable(SnapshotTable[HostSnapshot]):
 
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
         super().__init__(HOST_COLUMNS, id=id)
-        self._order_of: dict[str, int] = {}
         self._countdown: Timer | None = None
 
     def on_mount(self) -> None:
@@ -63,6 +64,9 @@ class HostsTable(SnapshotTable[HostSnapshot]):
 
     def show(self, snapshot: HostSnapshot) -> None:
         self.update_items({snapshot.config.uri: snapshot})
+
+    def forget(self, uri: str) -> None:
+        self.update_items({}, replace_keys=[uri])
 
     def _tick_countdown(self) -> None:
         """Only down hosts have text that changes with the clock; repaint nothing otherwise."""

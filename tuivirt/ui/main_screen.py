@@ -18,6 +18,7 @@ from tuivirt.backend.actions import SPECS, Action, ActionSpec
 from tuivirt.backend.connection import describe_error
 from tuivirt.backend.console import ConsoleState
 from tuivirt.backend.delete import DeleteOptions, DeletePlan, plan_delete
+from tuivirt.config import DETACH_BINDING
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.console_dock import ConsoleDock
 from tuivirt.ui.console_pane import ConsolePane
@@ -25,7 +26,9 @@ from tuivirt.ui.create_screen import Created, CreateScreen
 from tuivirt.ui.delete_screen import DeleteScreen, DeleteTarget
 from tuivirt.ui.domains_table import DomainsTable, row_key
 from tuivirt.ui.filter_bar import FilterBar
+from tuivirt.ui.health_screen import HealthScreen
 from tuivirt.ui.help_screen import HelpScreen, KeyHelp
+from tuivirt.ui.hosts_screen import HostsScreen
 from tuivirt.ui.hosts_table import HostsTable
 from tuivirt.ui.messages import GuestTarget
 from tuivirt.ui.prompt_screen import PromptScreen
@@ -68,6 +71,8 @@ class MainScreen(Screen[None]):
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
+        Binding("H", "hosts", "Hosts", id="main.hosts"),
+        Binding("O", "health", "Health", id="main.health"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
@@ -161,20 +166,38 @@ class MainScreen(Screen[None]):
         else:
             self.notify("The console needs a running guest under the cursor.")
 
+    # -- hosts -----------------------------------------------------------------------------
+
+    def action_hosts(self) -> None:
+        self.app.push_screen(HostsScreen())
+
+    def action_health(self) -> None:
+        self.app.push_screen(HealthScreen(lambda: dict(self.tuivirt.snapshots), self.tuivirt.sessions))
+
+    def forget_host(self, uri: str) -> None:
+        """A removed host: its row and its guests' rows go."""
+        self.query_one(HostsTable).forget(uri)
+        self.table.forget_host(uri)
+        self.refresh_bindings()
+
     # -- new guests ------------------------------------------------------------------------
 
     def action_new_guest(self) -> None:
         """The form opens on the host of the guest under the cursor, else the first host."""
         table = self.table
         row = table.item(table.cursor_key) if table.cursor_key else None
-        uri = row.host_uri if row else next(iter(self.tuivirt.sessions))
+        sessions = dict(self.tuivirt.sessions)
+        if not sessions:
+            self.notify("No host is connected: connect one in Hosts (H).", severity="warning")
+            return
+        uri = row.host_uri if row and row.host_uri in sessions else next(iter(sessions))
 
         def created(result: Created | None) -> None:
             if result is not None:
                 self._select_when_seen = result
                 self.notify("Created; it shows in the table in a moment.")
 
-        self.app.push_screen(CreateScreen(self.tuivirt.sessions, uri), created)
+        self.app.push_screen(CreateScreen(sessions, uri), created)
 
     def select_new_guest(self) -> None:
         """After a create: select the new guest once a snapshot brings it (and open its console)."""
@@ -200,7 +223,8 @@ class MainScreen(Screen[None]):
             return
         pane = self.dock.pane_for(target.key)
         if pane is None:
-            pane = ConsolePane(target.key, target.host_uri, target.name, target.host_name)
+            detach_keys = self.tuivirt.config.keymap.get(DETACH_BINDING)
+            pane = ConsolePane(target.key, target.host_uri, target.name, target.host_name, detach_keys)
             self.dock.mount(pane)
         self.dock.show(pane)
 

@@ -13,13 +13,18 @@ from tuivirt.backend.models import HostSnapshot
 class HostUpdated(Message):
     """A host session produced a new snapshot (posted from the session's thread)."""
 
-    def __init__(self, snapshot: HostSnapshot) -> None:
+    def __init__(self, snapshot: HostSnapshot, source: object = None) -> None:
         super().__init__()
         self.snapshot = snapshot
+        self.source = source  # the session that made it: one that was disconnected since is ignored
 
     def can_replace(self, message: Message) -> bool:
         """A newer snapshot of the same host makes a queued older one worthless."""
-        return isinstance(message, HostUpdated) and message.snapshot.config == self.snapshot.config
+        return (
+            isinstance(message, HostUpdated)
+            and message.snapshot.config == self.snapshot.config
+            and message.source is self.source
+        )
 
 
 @dataclass(frozen=True)

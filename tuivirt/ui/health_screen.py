@@ -1,0 +1,215 @@
+"""Host health overview: per host load, overcommit, guests, storage pools and networks.
+
+Load and guests come from the snapshots the sessions already make (repainted every 2 s); storage
+and networks are read here, one thread per host, so a slow host never holds up the others.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Mapping
+from itertools import pairwise
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from tuivirt.backend import health
+from tuivirt.backend.connection import describe_error
+from tuivirt.backend.health import HostStorage, Level, PoolHealth
+from tuivirt.backend.models import HostSnapshot, HostStatus
+from tuivirt.backend.session import HostSession
+from tuivirt.format import format_kib
+
+REPAINT_SECONDS = 2.0
+STORAGE_SECONDS = 10.0
+LABEL_WIDTH = 11
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+# A symbol as well as a colour, so that levels read on a monochrome terminal.
+MARKS = {Level.OK: "  ", Level.WARN: "▲ ", Level.CRITICAL: "✖ "}
+STYLES = {Level.OK: "", Level.WARN: "$text-warning", Level.CRITICAL: "$text-error"}
+LEGEND = f"▲ warning   ✖ critical   pools and networks re-read every {STORAGE_SECONDS:g} s"
+
+Storage = HostStorage | str | None  # read, the reason it could not be, or not read yet
+
+
+def block_id(uri: str) -> str:
+    """A DOM id for a host's block: the URI made safe, plus a checksum so that two never clash."""
+    return f"host-{re.sub(r'[^A-Za-z0-9_-]', '_', uri)}-{zlib.crc32(uri.encode()):08x}"
+
+
+def _line(label: str, value: str, level: Level = Level.OK) -> Content:
+    style = STYLES[level]
+    if not style:
+        return Content(f"{MARKS[level]}{label:<{LABEL_WIDTH}}{value}")
+    return Content.assemble((MARKS[level], style), f"{label:<{LABEL_WIDTH}}", (value, style))
+
+
+def _bytes(value: int) -> str:
+    return format_kib(value // 1024)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} %"
+
+
+def _pool_line(label: str, pool: PoolHealth) -> Content:
+    if pool.used_pct is None:
+        return _line(label, f"{pool.name} inactive")
+    text = (
+        f"{pool.name} {_bytes(pool.capacity_bytes)}, {_bytes(pool.available_bytes)} free, "
+        f"{pool.used_pct:.0f} % used"
+    )
+    return _line(label, text, health.pool_level(pool.used_pct))
+
+
+def _storage_lines(storage: Storage) -> list[Content]:
+    if storage is None:
+        return [_line("Storage", "reading…")]
+    if isinstance(storage, str):
+        return [_line("Storage", f"could not read: {storage}", Level.WARN)]
+    pools = [_pool_line("Pools" if i == 0 else "", p) for i, p in enumerate(storage.pools)]
+    return [
+        *(pools or [_line("Pools", "none")]),
+        _line("Networks", ", ".join(storage.networks) or "none active"),
+    ]
+
+
+def host_block(snapshot: HostSnapshot, storage: Storage) -> Content:
+    """One host's lines: a heading, then one line per measure with its level marked."""
+    facts, name = snapshot.facts, (snapshot.config.name, "bold")
+    if snapshot.status is not HostStatus.UP:
+        level = Level.CRITICAL if snapshot.status is HostStatus.DOWN else Level.OK
+        reason = f": {snapshot.reason}" if snapshot.reason else ""
+        text = f" · {snapshot.status.value}{reason}"
+        return Content.assemble((MARKS[level], STYLES[level]), name, (text, STYLES[level]))
+    heading = Content.assemble(
+        MARKS[Level.OK],
+        name,
+        f" · up · libvirt {facts.libvirt_version} · {facts.hypervisor} · {facts.cpus} CPUs"
+        f" · {format_kib(facts.memory_kib)}",
+    )
+    cpu = snapshot.cpu_pct
+    used, used_pct = snapshot.memory_used_kib, health.memory_used_pct(snapshot)
+    memory = "-"
+    if used is not None and snapshot.memory_free_kib is not None:
+        memory = f"{format_kib(used)} used, {format_kib(snapshot.memory_free_kib)} free ({_pct(used_pct)})"
+    ratio = health.vcpu_ratio(snapshot)
+    vcpus = f"{health.allocated_vcpus(snapshot)} on {facts.cpus} CPUs"
+    guest_pct = health.guest_memory_pct(snapshot)
+    guest_ram = f"{format_kib(health.guest_memory_kib(snapshot))} of {format_kib(facts.memory_kib)}"
+    states = health.domains_by_state(snapshot)
+    lines = [
+        heading,
+        _line("CPU", _pct(cpu), health.cpu_level(cpu)),
+        _line("Memory", memory, health.memory_level(used_pct)),
+        _line("vCPUs", vcpus + ("" if ratio is None else f" = {ratio:.1f}{TIMES}"), health.vcpu_level(ratio)),
+        _line("Guest RAM", f"{guest_ram} = {_pct(guest_pct)}", health.guest_memory_level(guest_pct)),
+        _line("Guests", " · ".join(f"{n} {label}" for label, n in states.items()) or "none"),
+        *_storage_lines(storage),
+    ]
+    return Content("\n").join(lines)
+
+
+class HealthScreen(Screen[None]):
+    """Full screen overview of every host; Esc goes back, r re-reads storage at once."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="health.close", tooltip="Back to the guests"),
+        Binding("r", "refresh", "Re-read storage", id="health.refresh", tooltip="Read pools and networks"),
+    ]
+
+    class StorageRead(Message):
+        """A host's pools and networks, or why they could not be read (from a worker thread)."""
+
+        def __init__(self, uri: str, storage: HostStorage | str) -> None:
+            super().__init__()
+            self.uri = uri
+            self.storage = storage
+
+    def __init__(
+        self, snapshots: Callable[[], Mapping[str, HostSnapshot]], sessions: Mapping[str, HostSession]
+    ) -> None:
+        super().__init__()
+        self._snapshots = snapshots
+        self._sessions = sessions
+        self._storage: dict[str, HostStorage | str] = {}
+        self._reading: set[str] = set()  # hosts with a read under way: never two at once
+        self._blocks: dict[str, Static] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Static(LEGEND, id="health-legend")
+        with VerticalScroll(id="health-hosts"):
+            yield Static("No hosts.", id="health-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Host health"
+        self.repaint()
+        self.read_storage()
+        self.set_interval(REPAINT_SECONDS, self.repaint)
+        self.set_interval(STORAGE_SECONDS, self.read_storage)
+        self.query_one("#health-hosts").focus()  # arrows and page keys scroll
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_refresh(self) -> None:
+        self.read_storage()
+
+    def repaint(self) -> None:
+        snapshots = self._snapshots()
+        hosts = self.query_one("#health-hosts", VerticalScroll)
+        for uri, snapshot in snapshots.items():
+            if snapshot.status is not HostStatus.UP:
+                self._storage.pop(uri, None)  # stale once the host is gone; read again when it is back
+            elif uri not in self._storage:
+                self._read_host(uri)
+            block = self._blocks.get(uri)
+            if block is None:
+                block = self._blocks[uri] = Static(id=block_id(uri), classes="health-host")
+                hosts.mount(block)
+            block.update(host_block(snapshot, self._storage.get(uri)))
+        for uri, block in self._blocks.items():
+            # Hidden rather than removed: a host added again gets its block (and DOM id) back.
+            block.display = uri in snapshots
+        order = [self._blocks[uri] for uri in snapshots]
+        if [c for c in hosts.children if c in order] != order:
+            for before, block in pairwise(order):
+                hosts.move_child(block, after=before)
+        self.query_one("#health-empty").display = not snapshots
+
+    def read_storage(self) -> None:
+        """Read pools and networks of every host that is up, each on its own thread."""
+        for uri, snapshot in self._snapshots().items():
+            if snapshot.status is HostStatus.UP:
+                self._read_host(uri)
+
+    def _read_host(self, uri: str) -> None:
+        session = self._sessions.get(uri)
+        if session is None or uri in self._reading:
+            return  # the last read has not returned yet: a frozen host gets one thread, not many
+        self._reading.add(uri)
+        self._read_worker(uri, session)
+
+    @work(thread=True, exit_on_error=False, group="health-storage")
+    def _read_worker(self, uri: str, session: HostSession) -> None:
+        try:
+            result: HostStorage | str = session.call(health.read_storage, changes=False)
+        except Exception as exc:  # libvirtError, HostError: shown on the host's storage line
+            result = describe_error(exc)
+        self.post_message(self.StorageRead(uri, result))
+
+    @on(StorageRead)
+    def _storage_read(self, message: StorageRead) -> None:
+        self._reading.discard(message.uri)
+        self._storage[message.uri] = message.storage
+        self.repaint()
