@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import libvirt
 from tuivirt.app import TuivirtApp
 from tuivirt.backend import testguest
 from tuivirt.backend.models import HostConfig
+from tuivirt.backend.testnode import write_node_file
 from tuivirt.cli import demo_uri
 from tuivirt.ui.domains_table import row_key
 
@@ -30,15 +32,28 @@ SHOTS: dict[str, tuple[tuple[int, int], list[str]]] = {
 }
 
 
-async def shoot(filename: str, size: tuple[int, int], keys: list[str]) -> None:
-    app = TuivirtApp([HostConfig("demo", demo_uri())])
+def several_hosts(directory: Path) -> list[HostConfig]:
+    """The demo, a rack of 12 generated guests (not connected at start), and a host that is down."""
+    rack = write_node_file(directory / "rack-2.xml", 12, prefix="batch")
+    return [
+        HostConfig("demo", demo_uri()),
+        HostConfig("rack-2", f"test://{rack}"),
+        HostConfig("kvm-old", "qemu+tcp://127.0.0.1:1/system"),
+        HostConfig("lab", "qemu+ssh://root@lab.example.org/system", autoconnect=False),
+    ]
+
+
+async def shoot(
+    filename: str, size: tuple[int, int], keys: list[str], hosts: list[HostConfig] | None = None
+) -> None:
+    app = TuivirtApp(hosts or [HostConfig("demo", demo_uri())], config_file=OUT / "unused.toml")
     async with app.run_test(size=size) as pilot:
         deadline = time.monotonic() + 10
         while app.main.table.row_count == 0 and time.monotonic() < deadline:
             await pilot.pause(0.05)
         for key in keys:
             await pilot.press(key)
-        await pilot.pause(0.5)
+        await pilot.pause(1.0 if hosts else 0.5)
         app.save_screenshot(filename, str(OUT))
     print(OUT / filename)
 
@@ -81,6 +96,10 @@ async def main() -> None:
     OUT.mkdir(exist_ok=True)
     for filename, (size, keys) in SHOTS.items():
         await shoot(filename, size, keys)
+    with tempfile.TemporaryDirectory() as directory:
+        hosts = several_hosts(Path(directory))
+        await shoot("hosts-100x30.svg", (100, 30), ["H"], hosts)
+        await shoot("health-100x30.svg", (100, 30), ["O"], hosts)
     await shoot_console()
 
 

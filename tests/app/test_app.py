@@ -41,7 +41,7 @@ async def test_hosts_table_shows_facts() -> None:
         assert hosts.cell_text(DEMO.uri, "guests") == "10/14"
         assert hosts.cell_text(DEMO.uri, "hypervisor").startswith("TEST")
         assert hosts.cell_text(DEMO.uri, "libvirt").count(".") == 2
-        assert hosts.cell_text(DEMO.uri, "memory").endswith("/128.0 GiB")
+        assert hosts.cell_text(DEMO.uri, "memory") == "128.0 GiB"  # the test driver knows no free memory
 
 
 async def test_dead_host_shows_reason_and_others_keep_working() -> None:

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import signal
+import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import libvirt
 import pytest
+from textual import events, on
 
+from tuivirt.app import TuivirtApp
 from tuivirt.backend import testguest
+from tuivirt.backend.models import HostSnapshot
+from tuivirt.ui.messages import HostUpdated
 
 SYSTEM_URI = "qemu:///system"
 
@@ -137,3 +149,165 @@ def guest_with_volume(
     testguest.define(system_conn, name, guest_images, disk=path)
     yield name, path
     _remove_guest(name, path)
+
+
+# -- a real sshd on 127.0.0.1, for qemu+ssh:// ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SshServer:
+    """An sshd of the tests' own that lets root in with ``user_key`` and nobody else.
+
+    ``known_hosts`` holds its host key, so ssh can verify it strictly without ``no_verify=1`` and
+    without touching root's own known_hosts: :func:`ssh_wrapper` makes an ssh that reads it.
+    """
+
+    port: int
+    directory: Path
+    host_key: Path  # the server's private host key: a key root is *not* authorized with
+    user_key: Path  # authorized for root
+    stranger_key: Path  # a valid key pair that is not authorized
+    known_hosts: Path  # [127.0.0.1]:port and the host key
+
+    def uri(self, keyfile: Path, ssh_command: Path, *, user: str = "root", extra: str = "") -> str:
+        """``qemu+ssh://`` to this server's system daemon. No ``no_tty``: the app must add it."""
+        query = f"keyfile={quote(str(keyfile))}&command={quote(str(ssh_command))}{extra}"
+        return f"qemu+ssh://{user}@127.0.0.1:{self.port}/system?{query}"
+
+
+def ssh_wrapper(path: Path, known_hosts: Path, args_log: Path) -> Path:
+    """An executable for libvirt's ``command=``: ssh, checking host keys against ``known_hosts``
+    only, that appends each argument list it was given to ``args_log`` (one line per run)."""
+    path.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$*" >> "{args_log}"\n'
+        f'exec ssh -o UserKnownHostsFile="{known_hosts}" -o GlobalKnownHostsFile=/dev/null "$@"\n'
+    )
+    path.chmod(0o755)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _port_accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _keygen(path: Path) -> Path:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """``/usr/sbin/sshd -D`` on a free port of 127.0.0.1 for the whole session, killed afterwards."""
+    directory = tmp_path_factory.mktemp("sshd")
+    host_key = _keygen(directory / "hostkey")
+    user_key = _keygen(directory / "userkey")
+    stranger_key = _keygen(directory / "strangerkey")
+    authorized = directory / "authorized_keys"
+    authorized.write_text(user_key.with_suffix(".pub").read_text())
+    port = _free_port()
+    known_hosts = directory / "known_hosts"
+    key_type, key_data = host_key.with_suffix(".pub").read_text().split()[:2]
+    known_hosts.write_text(f"[127.0.0.1]:{port} {key_type} {key_data}\n")
+    config = directory / "sshd_config"
+    config.write_text(
+        f"Port {port}\n"
+        "ListenAddress 127.0.0.1\n"
+        f"HostKey {host_key}\n"
+        f"AuthorizedKeysFile {authorized}\n"
+        "PermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\n"
+        "UsePAM no\n"
+        "StrictModes no\n"
+        f"PidFile {directory / 'sshd.pid'}\n"
+    )
+    Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # its privilege separation directory
+    log = directory / "sshd.log"
+    process = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(config), "-E", str(log)])
+    try:
+        deadline = time.monotonic() + 10
+        while not _port_accepts(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log_text = log.read_text() if log.exists() else ""
+                pytest.fail(f"sshd did not listen on 127.0.0.1:{port}: {log_text}")
+            time.sleep(0.05)
+        yield SshServer(port, directory, host_key, user_key, stranger_key, known_hosts)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+# -- freezing the system daemon ----------------------------------------------------------------
+
+
+def libvirtd_pid() -> int:
+    """The live libvirtd (a killed one may linger as a zombie where nothing reaps orphans)."""
+    ps = subprocess.run(["ps", "-C", "libvirtd", "-o", "pid=,stat="], capture_output=True, text=True)
+    live = [int(pid) for pid, stat in (line.split() for line in ps.stdout.splitlines()) if "Z" not in stat]
+    assert len(live) == 1, f"expected one live libvirtd, found: {ps.stdout!r}"
+    return live[0]
+
+
+@contextlib.contextmanager
+def frozen_daemon() -> Iterator[int]:
+    """SIGSTOP libvirtd for the block; SIGCONT it afterwards whatever happens (others use it too)."""
+    ensure_daemon()
+    pid = libvirtd_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+# -- watching the UI while hosts misbehave -----------------------------------------------------
+
+
+class RecordingApp(TuivirtApp):
+    """The app, plus a log of every host snapshot its UI received: (time.monotonic(), snapshot)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.received: dict[str, list[tuple[float, HostSnapshot]]] = {}
+
+    @on(HostUpdated)
+    def _record(self, message: HostUpdated) -> None:  # runs besides TuivirtApp.on_host_updated
+        snapshot = message.snapshot
+        self.received.setdefault(snapshot.config.uri, []).append((time.monotonic(), snapshot))
+
+    def updates_since(self, uri: str, since: float) -> list[HostSnapshot]:
+        return [snapshot for at, snapshot in self.received.get(uri, []) if at >= since]
+
+
+async def answers_key(app: TuivirtApp, key: str, done: Callable[[], bool], within: float = 1.0) -> float:
+    """Post ``key`` as the terminal driver would and return how long until ``done()`` held.
+
+    Timed with plain sleeps: Pilot's own waits are for the screen to go idle, which says nothing
+    about how fast a key is answered.
+    """
+    character = {"question_mark": "?", "escape": "\x1b"}.get(key, key if len(key) == 1 else None)
+    started = time.monotonic()
+    app.post_message(events.Key(key, character))
+    while not done():
+        elapsed = time.monotonic() - started
+        assert elapsed < within, f"the app did not answer {key!r} within {within} s"
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started

@@ -138,10 +138,12 @@ class HostSession:
     def _run(self) -> None:
         delays = backoff_delays()
         failures = 0
+        lost = ""  # why the host went down, shown while reconnecting
         while not self._stop.is_set():
             if self._conn is None:
-                reason = self._connect()
+                reason = self._connect(lost)
                 if reason is not None:
+                    lost = reason
                     delay = delays[min(failures, len(delays) - 1)]
                     failures += 1
                     self._emit(
@@ -149,20 +151,21 @@ class HostSession:
                     )
                     self._stop.wait(delay)
                     continue
-                failures = 0
+                failures, lost = 0, ""
             try:
                 self._serve()
             except Exception as exc:  # libvirtError mostly; anything else must not kill the thread
                 self._lost = self._lost or describe_error(exc)
             if self._lost is not None and not self._stop.is_set():
-                reason, self._lost = self._lost, None
+                lost, self._lost = self._lost, None
                 self._disconnect()
-                self._emit(HostSnapshot(self.config, HostStatus.DOWN, reason, retry_at=time.time()))
+                self._emit(HostSnapshot(self.config, HostStatus.DOWN, lost, retry_at=time.time()))
         self._disconnect()
 
-    def _connect(self) -> str | None:
-        """Open the connection and register callbacks; the reason on failure."""
-        self._emit(HostSnapshot(self.config, HostStatus.CONNECTING, facts=self._facts()))
+    def _connect(self, lost: str) -> str | None:
+        """Open the connection and register callbacks; the reason on failure. ``lost``: why the
+        last connection or attempt failed, shown while this one is under way."""
+        self._emit(HostSnapshot(self.config, HostStatus.CONNECTING, lost, facts=self._facts()))
         try:
             conn = open_connection(self.config.uri, readonly=self._readonly, timeout=self._open_timeout)
         except HostError as exc:

@@ -16,6 +16,8 @@ def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:
     """connecting / up / down: reason, reconnecting in N s."""
     if snapshot.status is HostStatus.UP:
         return Text("up", style="green")
+    if snapshot.status is HostStatus.CONNECTING and snapshot.reason:
+        return Text(f"reconnecting… (down: {snapshot.reason})", style="yellow")
     if snapshot.status is HostStatus.CONNECTING:
         return Text("connecting…", style="yellow")
     if snapshot.status is HostStatus.OFFLINE:
@@ -53,7 +55,7 @@ HOST_COLUMNS: list[Column[HostSnapshot]] = [
 
 
 class HostsTable(SnapshotTable[HostSnapshot]):
-    """Hosts keyed by URI, in the order they were given; counts down to the next reconnection."""
+    """Hosts keyed by URI, sorted by name; counts down to the next reconnection."""
 
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
         super().__init__(HOST_COLUMNS, id=id)

@@ -18,6 +18,7 @@ from tuivirt.backend.actions import SPECS, Action, ActionSpec
 from tuivirt.backend.connection import describe_error
 from tuivirt.backend.console import ConsoleState
 from tuivirt.backend.delete import DeleteOptions, DeletePlan, plan_delete
+from tuivirt.backend.models import HostSnapshot
 from tuivirt.config import DETACH_BINDING
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.console_dock import ConsoleDock
@@ -172,7 +173,11 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HostsScreen())
 
     def action_health(self) -> None:
-        self.app.push_screen(HealthScreen(lambda: dict(self.tuivirt.snapshots), self.tuivirt.sessions))
+        self.app.push_screen(HealthScreen(self._snapshots_in_host_order, self.tuivirt.sessions))
+
+    def _snapshots_in_host_order(self) -> dict[str, HostSnapshot]:
+        snapshots = self.tuivirt.snapshots
+        return {h.uri: snapshots[h.uri] for h in self.tuivirt.hosts if h.uri in snapshots}
 
     def forget_host(self, uri: str) -> None:
         """A removed host: its row and its guests' rows go."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from tuivirt.backend.actions import ActionSpec
-from tuivirt.backend.models import HostSnapshot
+from tuivirt.backend.models import HostSnapshot, HostStatus
 
 
 class HostUpdated(Message):
@@ -19,11 +19,14 @@ class HostUpdated(Message):
         self.source = source  # the session that made it: one that was disconnected since is ignored
 
     def can_replace(self, message: Message) -> bool:
-        """A newer snapshot of the same host makes a queued older one worthless."""
+        """A newer poll of the same host makes a queued older one worthless. Only polls: a "down"
+        followed at once by "connecting" must still reach the UI, with its reason."""
         return (
             isinstance(message, HostUpdated)
             and message.snapshot.config == self.snapshot.config
             and message.source is self.source
+            and message.snapshot.status is HostStatus.UP
+            and self.snapshot.status is HostStatus.UP
         )
 
 
