@@ -114,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         from tuivirt.list_command import run_list
 
         list_args = build_list_parser().parse_args(argv[1:])
-        config, _warnings = load_config(list_args.config)
-        configured = [h for h in config.hosts if h.autoconnect and not (list_args.connect or list_args.demo)]
+        config, warnings = load_config(list_args.config)
+        for warning in warnings:
+            print(f"tuivirt: {warning}", file=sys.stderr)
+        hosts = [h for h in hosts_from_args(list_args, config.hosts) if h.autoconnect]  # as the app would
         try:
-            return run_list(list_args, hosts_from_args(list_args, configured))
+            return run_list(list_args, hosts)
         except BrokenPipeError:  # `tuivirt list | head`
             sys.stderr.close()
             return 0
