@@ -27,150 +27,45 @@ script checks its command line, and looks among its descendants otherwise).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from benchlib import (
-    TUIVIRT_BIN,
+    capture,
     count_rpc_calls,
+    cpu_seconds,
     describe_procs,
     file_size,
+    kill_session,
+    launch,
     libvirt_log_env,
+    libvirtd_pid,
     md_table,
     median,
+    own_tmux_server,
     p95,
+    raise_exit,
+    rss_mib,
     source_note,
+    tmux,
+    tuivirt_pid,
+    wait_for,
+    wait_stable,
 )
 
 from tuivirt.backend.testnode import write_node_file
 
-SOCKET = "tuivirt-bench"
-WIDTH, HEIGHT = 160, 50
 LAUNCH_TARGET_S = 1.0
 RSS_TARGET_MB = 75.0
 CPU_TARGET_PCT = 1.0
 BYTES_TARGET_PER_MIN = 30_000  # 30 KB, read strictly as 30,000 bytes
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 GUEST = re.compile(r"guest-(\d{4})")
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(
-        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=True, timeout=30
-    ).stdout
-
-
-def capture(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session)
-
-
-def kill_session(session: str, pid: int | None) -> None:
-    """Close the session (tuivirt gets SIGHUP) and wait until its process is gone."""
-    subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", session], capture_output=True, check=False)
-    if pid is None:
-        return
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if Path(f"/proc/{pid}").exists():  # our own process, by its PID
-        os.kill(pid, signal.SIGKILL)
-
-
-def launch(session: str, uri: str, refresh: float, env: Mapping[str, str]) -> None:
-    """Start tuivirt in a new detached 160x50 session; ``exec`` so the pane's process is tuivirt."""
-    assigns = [f"{k}={v}" for k, v in env.items()]
-    if "PYTHONPATH" in os.environ:  # the tmux server's environment may predate ours
-        assigns.append(f"PYTHONPATH={os.environ['PYTHONPATH']}")
-    command = shlex.join(["env", *assigns, str(TUIVIRT_BIN), "-c", uri, "--refresh", f"{refresh:g}"])
-    tmux("new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), f"exec {command}")
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with suppress(OSError):
-            found += [int(p) for p in (task / "children").read_text().split()]
-    return found
-
-
-def tuivirt_pid(session: str, timeout: float = 10) -> int:
-    """The python process running tuivirt: the pane's process, or one of its descendants."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pane = int(tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
-        todo = [pane]
-        while todo:
-            pid = todo.pop(0)
-            args = _cmdline(pid)
-            if any("python" in Path(a).name for a in args[:1]) and any(a.endswith("tuivirt") for a in args):
-                return pid
-            todo += _children(pid)
-        time.sleep(0.02)
-    raise RuntimeError(f"no tuivirt python process under the pane of {session}")
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of proc(5)
-
-
-def libvirtd_pid() -> int | None:
-    try:
-        return int(Path("/run/libvirtd.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def wait_for(session: str, text: str, poll: float, timeout: float = 60) -> float:
-    """Poll the pane until ``text`` shows; the perf_counter time it was first seen."""
-    deadline = time.perf_counter() + timeout
-    while True:
-        if text in capture(session):
-            return time.perf_counter()
-        if time.perf_counter() > deadline:
-            raise RuntimeError(f"{text!r} not on screen within {timeout} s:\n{capture(session)}")
-        time.sleep(poll)
-
-
-def wait_stable(session: str, seconds: float = 1.0, timeout: float = 60) -> str:
-    """The pane's text once it has not changed for ``seconds``."""
-    deadline = time.monotonic() + timeout
-    last, since = capture(session), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        now = capture(session)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= seconds:
-            return now
-    raise RuntimeError(f"the screen of {session} never settled")
 
 
 @dataclass
@@ -184,7 +79,7 @@ class Launches:
 def bench_launch(uri: str, count: int, launches: int, poll: float, rss_after: float) -> Launches:
     # Warm-up: fills the page cache and the daemon's side, and tells which row is last on screen.
     session = "bench-warmup"
-    launch(session, uri, 2.0, {})
+    launch(session, [uri], 2.0, {})
     warm_pid = tuivirt_pid(session)
     try:
         wait_for(session, "guest-0000", poll)
@@ -202,7 +97,7 @@ def bench_launch(uri: str, count: int, launches: int, poll: float, rss_after: fl
         session = f"bench-launch-{i}"
         time.sleep(1.0)  # let the previous process's exit and the daemon settle
         t0 = time.perf_counter()
-        launch(session, uri, 2.0, {})
+        launch(session, [uri], 2.0, {})
         pid: int | None = None
         try:
             t1 = wait_for(session, marker, poll)
@@ -231,7 +126,7 @@ class Idle:
 def bench_idle(uri: str, folder: Path, settle: float, window: float, poll: float) -> Idle:
     log_file, pipe_file = folder / "idle-rpc.log", folder / "idle-pane.out"
     session = "bench-idle"
-    launch(session, uri, 2.0, libvirt_log_env(log_file))
+    launch(session, [uri], 2.0, libvirt_log_env(log_file))
     pid: int | None = None
     try:
         pid = tuivirt_pid(session)
@@ -270,19 +165,6 @@ def bench_idle(uri: str, folder: Path, settle: float, window: float, poll: float
     )
 
 
-@contextmanager
-def own_tmux_server() -> Iterator[None]:
-    subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, check=False)
-    try:
-        yield
-    finally:
-        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, check=False)
-
-
-def _raise_exit(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # runs the finally blocks: the tmux server goes
-
-
 def verdict(ok: bool) -> str:
     return "pass" if ok else "FAIL"
 
@@ -299,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-idle", action="store_true")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_exit)
-    signal.signal(signal.SIGHUP, _raise_exit)
+    signal.signal(signal.SIGTERM, raise_exit)
+    signal.signal(signal.SIGHUP, raise_exit)
 
     rows: list[list[object]] = []
     with tempfile.TemporaryDirectory(prefix="tuivirt-term-") as tmp, own_tmux_server():

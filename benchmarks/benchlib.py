@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: statistics, markdown rows, libvirt RPC log counting.
+"""Helpers shared by the benchmark scripts: statistics, markdown rows, libvirt RPC log counting,
+and driving the app in tmux (sessions, its process, its CPU time and memory).
 
 The scripts import this module as a sibling (``python benchmarks/bench_x.py`` puts
 ``benchmarks/`` on ``sys.path``); it imports nothing from Textual or libvirt.
@@ -7,10 +8,17 @@ The scripts import this module as a sibling (``python benchmarks/bench_x.py`` pu
 from __future__ import annotations
 
 import math
+import os
 import re
+import shlex
+import signal
+import subprocess
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -103,8 +111,6 @@ def source_note() -> str:
 
     ``PYTHONPATH=/some/export`` measures another copy (e.g. ``git archive HEAD`` unpacked).
     """
-    import subprocess
-
     import tuivirt
 
     folder = Path(tuivirt.__file__).resolve().parent.parent
@@ -125,3 +131,143 @@ def source_note() -> str:
     except (subprocess.CalledProcessError, FileNotFoundError):
         state = "not a git work tree"
     return f"tuivirt {tuivirt.__version__} from {folder} ({state})"
+
+
+# -- the app in tmux ------------------------------------------------------------------------------
+# One tmux server of the benchmarks' own (``tmux -L tuivirt-bench``), killed at the start and at the
+# end of a script: run the terminal benchmarks one at a time.
+
+SOCKET = "tuivirt-bench"
+WIDTH, HEIGHT = 160, 50
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+
+
+def capture(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
+
+
+@contextmanager
+def own_tmux_server() -> Iterator[None]:
+    subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, check=False)
+    try:
+        yield
+    finally:
+        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, check=False)
+
+
+def raise_exit(signum: int, _frame: FrameType | None) -> None:
+    """Signal handler for SIGTERM and SIGHUP: runs the finally blocks (the tmux server goes)."""
+    raise SystemExit(128 + signum)
+
+
+def kill_session(session: str, pid: int | None) -> None:
+    """Close the session (tuivirt gets SIGHUP) and wait until its process is gone."""
+    subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", session], capture_output=True, check=False)
+    if pid is None:
+        return
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if Path(f"/proc/{pid}").exists():  # our own process, by its PID
+        os.kill(pid, signal.SIGKILL)
+
+
+def launch(session: str, uris: Sequence[str], refresh: float, env: Mapping[str, str]) -> None:
+    """Start tuivirt on ``uris`` in a new detached WIDTHxHEIGHT session; ``exec`` so the pane's
+    process is tuivirt."""
+    assigns = [f"{k}={v}" for k, v in env.items()]
+    if "PYTHONPATH" in os.environ:  # the tmux server's environment may predate ours
+        assigns.append(f"PYTHONPATH={os.environ['PYTHONPATH']}")
+    hosts = [arg for uri in uris for arg in ("-c", uri)]
+    command = shlex.join(["env", *assigns, str(TUIVIRT_BIN), *hosts, "--refresh", f"{refresh:g}"])
+    tmux("new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), f"exec {command}")
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with suppress(OSError):
+            found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def tuivirt_pid(session: str, timeout: float = 10) -> int:
+    """The python process running tuivirt: the pane's process, or one of its descendants."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pane = int(tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
+        todo = [pane]
+        while todo:
+            pid = todo.pop(0)
+            args = _cmdline(pid)
+            if any("python" in Path(a).name for a in args[:1]) and any(a.endswith("tuivirt") for a in args):
+                return pid
+            todo += _children(pid)
+        time.sleep(0.02)
+    raise RuntimeError(f"no tuivirt python process under the pane of {session}")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` (all its threads), in seconds."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of proc(5)
+
+
+def libvirtd_pid() -> int | None:
+    try:
+        return int(Path("/run/libvirtd.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def wait_until(session: str, done: Callable[[str], bool], poll: float, timeout: float = 60) -> float:
+    """Poll the pane until ``done(screen)``; the perf_counter time that screen was captured."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        if done(capture(session)):
+            return time.perf_counter()
+        if time.perf_counter() > deadline:
+            raise RuntimeError(
+                f"the screen of {session} not as awaited within {timeout} s:\n{capture(session)}"
+            )
+        time.sleep(poll)
+
+
+def wait_for(session: str, text: str, poll: float, timeout: float = 60) -> float:
+    """Poll the pane until ``text`` shows; the perf_counter time it was first seen."""
+    return wait_until(session, lambda screen: text in screen, poll, timeout)
+
+
+def wait_stable(session: str, seconds: float = 1.0, timeout: float = 60) -> str:
+    """The pane's text once it has not changed for ``seconds``."""
+    deadline = time.monotonic() + timeout
+    last, since = capture(session), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = capture(session)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return now
+    raise RuntimeError(f"the screen of {session} never settled")
