@@ -10,7 +10,7 @@ from tests.app.helpers import domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
-from tuivirt.cli import demo_uri
+from tuivirt.cli import build_parser, demo_uri, hosts_from_args
 from tuivirt.config import load_config
 from tuivirt.ui.domains_table import DomainsTable
 from tuivirt.ui.host_form_screen import HostFormScreen
@@ -97,3 +97,17 @@ async def test_hosts_not_connected_at_start_wait_for_the_user(tmp_path: Path) ->
         await wait_until(pilot, lambda: domains.row_count > 0 and hosts.row_count == 2)
         assert hosts.cell_text(LAB, "state").startswith("not connected")
         assert LAB not in app.sessions and guest_hosts(domains) == {"demo"}
+
+
+async def test_malformed_config_is_named_by_line_and_command_line_hosts_still_open(tmp_path: Path) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[[hosts]]\nuri = "qemu+ssh://root@kvm1/system"\nname = kvm1\n')
+    config, warnings = load_config(config_file)
+    args = build_parser().parse_args(["--demo", "--config", str(config_file)])
+    app = TuivirtApp(hosts_from_args(args, config.hosts), config=config, warnings=warnings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        domains = app.query_one(DomainsTable)
+        await wait_until(pilot, lambda: domains.row_count > 0)
+        assert [h.uri for h in app.hosts] == [demo_uri()]
+        messages = [str(n.message) for n in app._notifications]
+        assert len(messages) == 1 and messages[0].startswith(f"{config_file}, line 3, column 8:")
