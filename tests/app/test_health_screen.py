@@ -80,6 +80,19 @@ async def test_overcommitted_host_is_marked_and_coloured(tmp_path: Path) -> None
         assert "✖ Guest RAM  4.0 GiB of 1.0 GiB = 400 %" in lines
         assert "  Pools      none" in lines
         assert "  Networks   none active" in lines
+        summary = str(app.screen.query_one("#health-summary", Static).content).splitlines()
+        assert summary[0].split() == ["Host", "State", "CPU%", "Mem%", "vCPU/CPU", "RAM%", "Pool%", "Guests"]
+        assert summary[1].split() == [
+            "✖",
+            "crowded",
+            "up",
+            "-",
+            "-",
+            "4.0\N{MULTIPLICATION SIGN}",
+            "400",
+            "-",
+            "4/6",
+        ]
         content = block(app, crowded.uri).content
         assert isinstance(content, Content)
         styles = {str(span.style) for span in content.spans}

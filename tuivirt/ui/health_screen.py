@@ -118,6 +118,67 @@ def host_block(snapshot: HostSnapshot, storage: Storage) -> Content:
     return Content("\n").join(lines)
 
 
+# The summary: one line per host, so that ten hosts fit on an 80x24 screen above the details.
+SUMMARY_COLUMNS: tuple[tuple[str, int, str], ...] = (
+    ("Host", 12, "<"),
+    ("State", 10, "<"),
+    ("CPU%", 5, ">"),
+    ("Mem%", 5, ">"),
+    ("vCPU/CPU", 9, ">"),
+    ("RAM%", 5, ">"),
+    ("Pool%", 6, ">"),
+    ("Guests", 8, ">"),
+)
+
+
+def _cell(text: str, column: int, level: Level = Level.OK) -> tuple[str, str]:
+    _title, width, align = SUMMARY_COLUMNS[column]
+    return f"{text[:width]:{align}{width}} ", STYLES[level]
+
+
+def _fullest_pool(storage: Storage) -> float | None:
+    if not isinstance(storage, HostStorage):
+        return None
+    used = [p.used_pct for p in storage.pools if p.used_pct is not None]
+    return max(used, default=None)
+
+
+def summary_line(snapshot: HostSnapshot, storage: Storage) -> Content:
+    """One host on one line; the mark in front is its worst level, each cell coloured by its own."""
+    name = _cell(snapshot.config.name, 0)
+    if snapshot.status is not HostStatus.UP:
+        level = Level.CRITICAL if snapshot.status is HostStatus.DOWN else Level.OK
+        return Content.assemble((MARKS[level], STYLES[level]), name, _cell(snapshot.status.value, 1, level))
+    cpu, memory = snapshot.cpu_pct, health.memory_used_pct(snapshot)
+    ratio, guest_pct, pool = (
+        health.vcpu_ratio(snapshot),
+        health.guest_memory_pct(snapshot),
+        _fullest_pool(storage),
+    )
+    levels = [
+        health.cpu_level(cpu),
+        health.memory_level(memory),
+        health.vcpu_level(ratio),
+        health.guest_memory_level(guest_pct),
+        health.pool_level(pool),
+    ]
+    values = [_pct(cpu), _pct(memory), "-" if ratio is None else f"{ratio:.1f}{TIMES}", _pct(guest_pct)]
+    values.append(_pct(pool))
+    cells = [
+        _cell(v.removesuffix(" %"), i + 2, lv) for i, (v, lv) in enumerate(zip(values, levels, strict=True))
+    ]
+    worst = max(levels)
+    guests = f"{snapshot.running}/{len(snapshot.domains)}"
+    return Content.assemble((MARKS[worst], STYLES[worst]), name, _cell("up", 1), *cells, _cell(guests, 7))
+
+
+def summary(snapshots: Mapping[str, HostSnapshot], storage: Mapping[str, Storage]) -> Content:
+    heading = "  " + "".join(_cell(title, i)[0] for i, (title, _w, _a) in enumerate(SUMMARY_COLUMNS))
+    lines = [Content.styled(heading.rstrip(), "bold")]
+    lines += [summary_line(snapshot, storage.get(uri)) for uri, snapshot in snapshots.items()]
+    return Content("\n").join(lines)
+
+
 class HealthScreen(Screen[None]):
     """Full screen overview of every host; Esc goes back, r re-reads storage at once."""
 
@@ -148,6 +209,7 @@ class HealthScreen(Screen[None]):
         yield Header(icon="")
         yield Static(LEGEND, id="health-legend")
         with VerticalScroll(id="health-hosts"):
+            yield Static("", id="health-summary")
             yield Static("No hosts.", id="health-empty")
         yield Footer()
 
@@ -186,6 +248,9 @@ class HealthScreen(Screen[None]):
             for before, block in pairwise(order):
                 hosts.move_child(block, after=before)
         self.query_one("#health-empty").display = not snapshots
+        summary_widget = self.query_one("#health-summary", Static)
+        summary_widget.display = bool(snapshots)
+        summary_widget.update(summary(snapshots, self._storage))
 
     def read_storage(self) -> None:
         """Read pools and networks of every host that is up, each on its own thread."""
