@@ -20,6 +20,7 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.console import ConsoleState
 from tuivirt.backend.models import HostConfig
 from tuivirt.backend.testguest import PROMPT
+from tuivirt.config import DETACH_BINDING, Config
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.console_pane import ConsolePane
 from tuivirt.ui.main_screen import MainScreen
@@ -131,11 +132,16 @@ async def test_guest_destroyed_while_attached_then_started_again(guest_name: str
 
 
 async def test_awkward_guest_name(make_guest: Callable[[str], str]) -> None:
+    """Also: the detach key moved in the config file (console_detach = "ctrl+b")."""
     name = make_guest(f'tuivirt it\'s "quoted" ünïcødé {uuid.uuid4().hex[:4]}')
     virsh("start", name)
-    app = TuivirtApp([LOCAL], refresh=1)
+    app = TuivirtApp([LOCAL], refresh=1, config=Config(keymap={DETACH_BINDING: "ctrl+b"}))
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_console(pilot, app, name)
         await reach_prompt(pilot, pane)
         await type_line(pilot, "echo $((6*7))")
         await wait_until(pilot, lambda: "42" in last_lines(pane), timeout=10)
+        assert "^b detach" in pane._status()
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: not app.main.dock.panes, timeout=5)
+        await app.workers.wait_for_complete()
