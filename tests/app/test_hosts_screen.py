@@ -63,6 +63,11 @@ async def test_hosts_added_in_the_ui_are_saved_and_read_back(tmp_path: Path) -> 
         await pilot.press("c")
         await wait_until(pilot, lambda: "lab" in guest_hosts(domains))
 
+        await pilot.press("enter")  # edit: connect at start off
+        assert isinstance(current(app), HostFormScreen)
+        await pilot.press("tab", "tab", "space", "ctrl+s")
+        await wait_until(pilot, lambda: app.hosts.get(LAB) == HostConfig("lab", LAB, False))
+        await wait_until(pilot, lambda: "lab" in guest_hosts(domains))  # it was connected: it still is
         await pilot.press("d", "y")
         await wait_until(pilot, lambda: LAB not in hosts.keys)
         assert guest_hosts(domains) == {"demo"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class HostsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("a,insert", "add", "Add", id="hosts.add"),
-        Binding("e,enter", "edit", "Edit", id="hosts.edit"),
+        Binding("e", "edit", "Edit", id="hosts.edit"),  # and Enter: the list's row selection
         Binding("d,delete", "remove", "Remove", id="hosts.remove"),
         Binding("c", "connect", "Connect", id="hosts.connect"),
         Binding("x", "disconnect", "Disconnect", id="hosts.disconnect"),
@@ -107,6 +107,7 @@ class HostsScreen(ModalScreen[None]):
 
         self.app.push_screen(HostFormScreen(self.tuivirt.hosts), added)
 
+    @on(DataTable.RowSelected)
     def action_edit(self) -> None:
         old = self.selected()
         if old is None:
