@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence, Set
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import work
@@ -235,16 +236,25 @@ class TuivirtApp(App[None]):
     def _run_action(
         self, spec: ActionSpec, targets: list[GuestTarget], options: dict[str, DeleteOptions]
     ) -> None:
-        """Every guest in turn; one failure never stops the others."""
-        results = []
+        """Each host's guests in turn, the hosts side by side (a frozen host holds up only its own
+        guests); one failure never stops the others. The report keeps the order of ``targets``."""
+
+        def run_host(host_targets: list[GuestTarget]) -> None:
+            for target in host_targets:
+                try:
+                    result = self._act_on(spec, target, options.get(target.key))
+                except Exception as exc:  # libvirtError, HostError: reported per guest below
+                    result = GuestResult(target, error=describe_error(exc))
+                self.post_message(GuestActionReturned(result))
+                results[target.key] = result
+
+        results: dict[str, GuestResult] = {}
+        by_host: dict[str, list[GuestTarget]] = {}
         for target in targets:
-            try:
-                result = self._act_on(spec, target, options.get(target.key))
-            except Exception as exc:  # libvirtError, HostError: reported per guest below
-                result = GuestResult(target, error=describe_error(exc))
-            self.post_message(GuestActionReturned(result))
-            results.append(result)
-        self.post_message(ActionsFinished(spec, results))
+            by_host.setdefault(target.host_uri, []).append(target)
+        with ThreadPoolExecutor(max_workers=len(by_host), thread_name_prefix="action") as pool:
+            list(pool.map(run_host, by_host.values()))
+        self.post_message(ActionsFinished(spec, [results[t.key] for t in targets]))
 
     def _act_on(self, spec: ActionSpec, target: GuestTarget, options: DeleteOptions | None) -> GuestResult:
         session = self.session(target.host_uri)

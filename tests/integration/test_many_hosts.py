@@ -95,13 +95,13 @@ async def test_dead_host_among_live_ones(tmp_path: Path, guest_name: str) -> Non
         assert state(DEAD).startswith("down:") and app.is_running
 
 
-async def test_frozen_daemon_is_noticed_and_recovers(tmp_path: Path) -> None:
+async def test_frozen_daemon_is_noticed_and_recovers(tmp_path: Path, guest_name: str) -> None:
     ensure_daemon()
     node = node_host(tmp_path, "node", 5)
     app = RecordingApp([LOCAL, node], refresh=REFRESH)
     window = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1)
     async with app.run_test(size=(200, 40)) as pilot:
-        hosts = app.query_one(HostsTable)
+        hosts, table = app.query_one(HostsTable), app.main.table
 
         def local_status() -> HostStatus | None:
             snapshot = hosts.item(LOCAL.uri)
@@ -118,12 +118,21 @@ async def test_frozen_daemon_is_noticed_and_recovers(tmp_path: Path) -> None:
                 await pilot.pause(2)
                 node_updates = app.updates_since(node.uri, frozen_at)
                 assert len(node_updates) >= 3, f"the test host sent {len(node_updates)} snapshots in 2 s"
+                # One start for a guest of each host: the frozen host holds up only its own.
+                for name in (guest_name, "node-0002"):
+                    key = key_of(table, name)
+                    assert key is not None and table.select_key(key)
+                    await pilot.press("space")
+                await pilot.press("s")
+                await wait_until(pilot, lambda: state_of(table, "node-0002") == "running", timeout=3)
                 # Lost: the table stops showing it up (down, or connecting again in vain).
                 await wait_until(pilot, lambda: local_status() is not HostStatus.UP, timeout=window + 10)
                 noticed = time.monotonic() - frozen_at
                 print(f"\nfrozen daemon: not up after {noticed:.1f} s, showing {local_status()}")
                 assert noticed <= window + 5
                 assert local_status() in (HostStatus.DOWN, HostStatus.CONNECTING)
+                report = f"Start failed for {guest_name} on localhost"
+                await wait_until(pilot, lambda: any(report in str(n.message) for n in app._notifications))
                 assert "keepalive" in hosts.cell_text(LOCAL.uri, "state")  # why, while it retries
                 await still_answers(pilot, app)
                 assert hosts.cell_text(node.uri, "state") == "up"

@@ -3,7 +3,14 @@ import time
 import libvirt
 import pytest
 
-from tuivirt.backend.connection import HostError, describe_error, host_name_for, open_connection
+from tuivirt.backend.connection import (
+    HostError,
+    SharedConnection,
+    connect_uri,
+    describe_error,
+    host_name_for,
+    open_connection,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,3 +72,31 @@ def test_describe_error_gives_libvirts_message() -> None:
 def test_describe_error_joins_lines() -> None:
     assert describe_error(RuntimeError("first line\n  second line")) == "first line second line"
     assert describe_error(TimeoutError()) == "TimeoutError"
+
+
+def test_shared_connection_closes_only_after_the_call_under_way() -> None:
+    shared = SharedConnection(libvirt.open("test:///default"))
+    with shared.use() as conn:
+        shared.close()
+        assert conn.getType() == "TEST"  # the call under way keeps it open
+        with pytest.raises(HostError), shared.use():
+            pass  # but no new call starts on a closing connection
+    with pytest.raises(libvirt.libvirtError):
+        conn.getType()  # closed once the last call returned
+
+
+@pytest.mark.parametrize(
+    ("uri", "opened"),
+    [
+        ("qemu+ssh://root@kvm1/system", "qemu+ssh://root@kvm1/system?no_tty=1"),
+        (
+            "qemu+ssh://root@kvm1:2222/system?keyfile=/k/id",
+            "qemu+ssh://root@kvm1:2222/system?keyfile=/k/id&no_tty=1",
+        ),
+        ("qemu+ssh://kvm1/system?no_tty=0", "qemu+ssh://kvm1/system?no_tty=0"),  # the user's choice stands
+        ("qemu+tcp://kvm1/system", "qemu+tcp://kvm1/system"),
+        ("qemu:///system", "qemu:///system"),
+    ],
+)
+def test_ssh_uris_never_prompt(uri: str, opened: str) -> None:
+    assert connect_uri(uri) == opened

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import libvirt
@@ -106,3 +108,52 @@ def open_connection(
     conn = outcome["conn"]
     assert isinstance(conn, libvirt.virConnect)
     return conn
+
+
+class SharedConnection:
+    """One host's connection, lent to several threads: one call at a time, and closed only once no
+    call is under way.
+
+    libvirt 9.0's client crashed the process (SIGSEGV in getAllDomainStats) when keepalive dropped
+    a frozen host's connection while two threads were waiting in calls on it; with calls taking
+    turns, a frozen host holds one call, and the others fail at once when keepalive gives up.
+    """
+
+    def __init__(self, conn: libvirt.virConnect) -> None:
+        self.conn = conn
+        self._turn = threading.Lock()  # held for the length of one call
+        self._lock = threading.Lock()  # guards the two counters below
+        self._users = 0
+        self._closing = False
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[libvirt.virConnect]:
+        """The connection, for one call; HostError once it is closing."""
+        with self._lock:
+            if self._closing:
+                raise HostError("the connection is closed")
+            self._users += 1
+        try:
+            with self._turn:
+                yield self.conn
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._lock:
+            self._users -= 1
+            close_now = self._closing and self._users == 0
+        if close_now:
+            self._close()
+
+    def close(self) -> None:
+        """Close now, or when the last call under way returns."""
+        with self._lock:
+            self._closing = True
+            close_now = self._users == 0
+        if close_now:
+            self._close()
+
+    def _close(self) -> None:
+        with contextlib.suppress(libvirt.libvirtError):  # a broken connection may refuse: nothing to free
+            self.conn.close()

@@ -12,7 +12,13 @@ from typing import TypeVar
 
 import libvirt
 
-from tuivirt.backend.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
+from tuivirt.backend.connection import (
+    DEFAULT_OPEN_TIMEOUT,
+    HostError,
+    SharedConnection,
+    describe_error,
+    open_connection,
+)
 from tuivirt.backend.events import ensure_event_loop
 from tuivirt.backend.models import DomainState, HostConfig, HostFacts, HostSnapshot, HostStatus
 from tuivirt.backend.poller import HostPoller, read_facts
@@ -83,7 +89,8 @@ class HostSession:
         self._lost: str | None = None
         self._tick_now = False
         self._thread = threading.Thread(target=self._run, name=f"host {config.name}", daemon=True)
-        self._conn: libvirt.virConnect | None = None
+        self._conn: libvirt.virConnect | None = None  # used by this thread
+        self._shared: SharedConnection | None = None  # the same, lent to callers of call()
         self._callback_ids: list[int] = []
         self._poller: HostPoller | None = None
         self._last: HostSnapshot | None = None
@@ -108,11 +115,12 @@ class HostSession:
     def call(self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True) -> R:
         """Run ``work`` with this host's connection on the caller's thread (a virConnect may be
         shared between threads), then, if it ``changes`` things, tick early so they show at once."""
-        conn = self._conn
-        if conn is None:
+        shared = self._shared
+        if shared is None:
             raise HostError(f"{self.config.name} is not connected")
         try:
-            return work(conn)
+            with shared.use() as conn:
+                return work(conn)
         finally:
             if changes:
                 self.refresh_now()
@@ -170,24 +178,27 @@ class HostSession:
             conn = open_connection(self.config.uri, readonly=self._readonly, timeout=self._open_timeout)
         except HostError as exc:
             return str(exc)
-        self._conn, self._lost = conn, None
+        self._conn, self._shared, self._lost = conn, SharedConnection(conn), None
         try:
-            try:
-                conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
-            except libvirt.libvirtError as exc:
-                if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:  # the test driver has none
-                    raise
-            conn.registerCloseCallback(self._on_close, None)
-            self._callback_ids = [
-                conn.domainEventRegisterAny(
-                    None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None
-                )
-            ]
-            self._poller = HostPoller(self.config, read_facts(conn))
+            with self._shared.use():  # callers of call() wait until the connection is set up
+                self._set_up(conn)
         except libvirt.libvirtError as exc:
             self._disconnect()
             return describe_error(exc)
         return None
+
+    def _set_up(self, conn: libvirt.virConnect) -> None:
+        """Keepalive, the close callback and lifecycle events, then what the host says of itself."""
+        try:
+            conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:  # the test driver has none
+                raise
+        conn.registerCloseCallback(self._on_close, None)
+        self._callback_ids = [
+            conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None)
+        ]
+        self._poller = HostPoller(self.config, read_facts(conn))
 
     def _facts(self) -> HostFacts:
         """What we knew of the host before it went away (shown while reconnecting)."""
@@ -195,10 +206,12 @@ class HostSession:
 
     def _serve(self) -> None:
         """Tick every ``refresh`` seconds, applying events in between, until the connection is lost."""
-        assert self._conn is not None and self._poller is not None
+        assert self._shared is not None and self._poller is not None
         while not self._stop.is_set() and self._lost is None:
             self._tick_now = False
-            self._emit(self._poller.tick(self._conn))
+            with self._shared.use() as conn:  # taking turns with call()
+                snapshot = self._poller.tick(conn)
+            self._emit(snapshot)
             deadline = time.monotonic() + self._refresh
             while not self._stop.is_set() and self._lost is None and not self._tick_now:
                 remaining = deadline - time.monotonic()
@@ -237,14 +250,15 @@ class HostSession:
 
     def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is None:
+        shared, self._shared = self._shared, None
+        if conn is None or shared is None:
             return
         # A broken connection may refuse these: there is nothing left to release then.
-        for callback_id in self._callback_ids:
+        with contextlib.suppress(HostError), shared.use():
+            for callback_id in self._callback_ids:
+                with contextlib.suppress(libvirt.libvirtError):
+                    conn.domainEventDeregisterAny(callback_id)
             with contextlib.suppress(libvirt.libvirtError):
-                conn.domainEventDeregisterAny(callback_id)
+                conn.unregisterCloseCallback()
         self._callback_ids = []
-        with contextlib.suppress(libvirt.libvirtError):
-            conn.unregisterCloseCallback()
-        with contextlib.suppress(libvirt.libvirtError):
-            conn.close()
+        shared.close()  # now, or when the last call() on it returns
