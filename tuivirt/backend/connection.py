@@ -40,15 +40,11 @@ def describe_error(exc: BaseException) -> str:
     return message
 
 
-def is_ssh_uri(uri: str) -> bool:
-    return urlsplit(uri).scheme.endswith("+ssh")
-
-
 def connect_uri(uri: str) -> str:
     """The URI as tuivirt opens it: ssh transports get ``no_tty=1``, so that ssh never asks for a
     password or a host key on the terminal the UI owns (it fails with a message instead)."""
     parts = urlsplit(uri)
-    if not is_ssh_uri(uri):
+    if not parts.scheme.endswith("+ssh"):
         return uri
     query = parse_qsl(parts.query, keep_blank_values=True)
     if any(key == "no_tty" for key, _ in query):
