@@ -87,7 +87,7 @@ async def test_failed_ssh_logins_show_as_host_errors(sshd: SshServer, tmp_path: 
 
         await wait_until(
             pilot,
-            lambda: all(state(h).startswith("down:") for h in (stranger, host_key_as_user_key, unverified)),
+            lambda: all(state(h).startswith("down") for h in (stranger, host_key_as_user_key, unverified)),
             timeout=8,
         )
         for host in (stranger, host_key_as_user_key):

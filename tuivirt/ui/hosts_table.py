@@ -13,20 +13,21 @@ from tuivirt.ui.snapshot_table import Column, SnapshotTable
 
 
 def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:
-    """connecting / up / down: reason, reconnecting in N s."""
+    """connecting / up / down. The countdown comes before the reason, which is long and is cut
+    on a narrow terminal (the notification raised when the host went down has it whole)."""
     if snapshot.status is HostStatus.UP:
         return Text("up", style="green")
     if snapshot.status is HostStatus.CONNECTING and snapshot.reason:
-        return Text(f"reconnecting… (down: {snapshot.reason})", style="yellow")
+        return Text(f"reconnecting… (was down: {snapshot.reason})", style="yellow")
     if snapshot.status is HostStatus.CONNECTING:
         return Text("connecting…", style="yellow")
     if snapshot.status is HostStatus.OFFLINE:
         return Text("not connected (H: hosts)", style="dim")
-    text = f"down: {snapshot.reason}"
+    retry = ""
     if snapshot.retry_at is not None:
         seconds = round(snapshot.retry_at - (time.time() if now is None else now))
-        text += f" — reconnecting in {seconds} s" if seconds > 0 else " — reconnecting…"
-    return Text(text, style="bold red")
+        retry = f", retry in {seconds} s" if seconds > 0 else ", retrying"
+    return Text(f"down{retry}: {snapshot.reason}", style="bold red")
 
 
 def _memory(h: HostSnapshot) -> str:
