@@ -4,7 +4,7 @@ refresh = 2                  # seconds between polls
 shutdown_timeout = 60        # seconds before a shutdown the guest ignores offers force off
 console_detach = "ctrl+b"    # key that detaches the console pane (default: Ctrl+] and F12)
 
-[[hosts]]                    # one table per host, in the order the hosts table shows them
+[[hosts]]                    # one table per host, in the order the hosts dialog lists them
 name = "kvm1"                # display name (default: the URI's host name)
 uri = "qemu+ssh://root@kvm1.example.org/system"
 connect = true               # connect at start (default true)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Table
+from tomlkit.items import AoT, Table, Whitespace
 
 from tuivirt.backend.models import HostConfig
 
@@ -26,38 +26,58 @@ class ConfigSaveError(Exception):
 
 def _host_table(host: HostConfig, table: Table | None) -> Table:
     """The host's table: the user's old one (with its comments) updated, or a new one."""
-    new = table is None
     if table is None:
         table = tomlkit.table()
     table["name"] = host.name
     table["uri"] = host.uri
     table["connect"] = host.autoconnect
-    if new:
-        table.add(tomlkit.nl())  # a blank line before whatever follows, as a person would write it
     return table
 
 
-def hosts_document(text: str, hosts: Sequence[HostConfig]) -> str:
-    """``text`` with its [[hosts]] replaced by ``hosts``; a host's old table is matched by URI."""
+def _drop_trailing_blank_lines(table: Table) -> None:
+    body = table.value.body
+    while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace):
+        body.pop()
+
+
+def _parse_with_hosts(text: str) -> tomlkit.TOMLDocument:
+    """``text`` parsed, with a [[hosts]] array of tables to edit in place (added at the end when
+    the file has none: tomlkit spaces an array it parsed as it was written, a new one its own way)."""
     try:
         document = tomlkit.parse(text)
+        if not isinstance(document.get("hosts"), AoT):
+            if "hosts" in document:
+                document.remove("hosts")
+            head = tomlkit.dumps(document).rstrip("\n")
+            document = tomlkit.parse(f"{head}\n\n[[hosts]]\n" if head else "[[hosts]]\n")
     except TOMLKitError as exc:
         raise ConfigSaveError(f"it has an error ({exc}); fix it first, it was left as it is") from exc
-    old = document.get("hosts")
-    old_tables = {t.get("uri"): t for t in old if isinstance(t, Table)} if isinstance(old, AoT) else {}
+    return document
+
+
+def hosts_document(text: str, hosts: Sequence[HostConfig]) -> str:
+    """``text`` with its [[hosts]] replaced by ``hosts``; a host's old table is matched by URI.
+
+    The array keeps its place in the file and each old table its comments; host tables are
+    separated by one blank line, as a person would write them.
+    """
+    document = _parse_with_hosts(text)
+    array = document["hosts"]
+    assert isinstance(array, AoT)
+    old_tables = {t.get("uri"): t for t in array if isinstance(t, Table)}
     tables = [_host_table(h, old_tables.get(h.uri)) for h in hosts]
-    if isinstance(old, AoT):
-        # Edit the array in place: it keeps its place in the file and its comments.
-        while len(old):
-            old.pop(0)
-        for table in tables:
-            old.append(table)
-    else:
-        if "hosts" in document:
-            document.remove("hosts")
-        document.append("hosts", tomlkit.aot())
-        for table in tables:
-            document["hosts"].append(table)
+    if not tables:
+        document.remove("hosts")
+        return tomlkit.dumps(document)
+    keys = [key for key, _item in document.body if key is not None]
+    followed = keys[-1] != "hosts"  # another table comes after the hosts
+    while len(array):
+        array.pop(0)
+    for number, table in enumerate(tables, 1):
+        _drop_trailing_blank_lines(table)
+        if number < len(tables) or followed:
+            table.add(tomlkit.nl())
+        array.append(table)
     return tomlkit.dumps(document)
 
 

@@ -43,6 +43,32 @@ def test_round_trip_keeps_comments_and_other_settings(tmp_path: Path) -> None:
     assert "old" not in text
 
 
+@pytest.mark.parametrize(
+    "before",
+    [
+        USER_FILE,
+        "refresh = 3\n",
+        "",
+        '[keys]\n"guest.delete" = "ctrl+d"\n',
+        USER_FILE.split("\n\n[keys]")[0] + "\n",
+    ],
+)
+def test_host_tables_are_one_blank_line_apart_and_removing_all_leaves_none(
+    tmp_path: Path, before: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(before)
+    save_hosts(path, [KVM1, KVM2, HostConfig("lab", "test:///default")])
+    text = path.read_text()
+    assert text.count("[[hosts]]") == 3
+    assert "\n\n\n" not in text and "\n\n[[hosts]]" in text and text.endswith("\n")
+    assert all(line == "" or not line.isspace() for line in text.splitlines())
+    assert len(load_config(path)[0].hosts) == 3
+    save_hosts(path, [])
+    config, warnings = load_config(path)
+    assert "hosts" not in path.read_text() and config.hosts == () and warnings == []
+
+
 def test_new_file_and_directory_are_made(tmp_path: Path) -> None:
     path = tmp_path / "tuivirt" / "config.toml"
     save_hosts(path, [KVM2])
