@@ -227,9 +227,9 @@ class CreateScreen(Screen[Created | None]):
         for field_id in ("disk_path", "kernel", "initrd"):
             self.query_one(f"#{field_id}", Input).suggester = SuggestFromList(files, case_sensitive=False)
         uefi = "UEFI available" if offer.uefi_loader else "no UEFI firmware"
-        self._status(
-            f"{offer.host_name}: {offer.free_memory_mib} MiB free, up to {offer.max_vcpus} vCPUs, {uefi}"
-        )
+        # 0 is what a host that does not report it says (libvirt's test driver): not "none free".
+        free = f"{offer.free_memory_mib} MiB free" if offer.free_memory_mib else "free memory not reported"
+        self._status(f"{offer.host_name}: {free}, up to {offer.max_vcpus} vCPUs, {uefi}")
         self._validate()
 
     def _set_options(
