@@ -314,7 +314,7 @@ def bench_idle(uris: list[str], folder: Path, settle: float, window: float, poll
         pipe_check = file_size(pipe_file) - after.pipe_bytes
     finally:
         kill_session(session, pid)
-    if len(hosts_painted(screen)) != len(uris) or "down:" in screen:
+    if len(hosts_painted(screen)) != len(uris) or re.search(r"\bdown[,:]", screen):
         raise RuntimeError(f"the app's screen changed during the idle window:\n{screen}")
     if pipe_check <= 0:
         raise RuntimeError("tmux pipe-pane saw nothing after a key press: the byte count is broken")
