@@ -22,16 +22,30 @@ from tuivirt.backend.session import HostSession
 from tuivirt.config import Config, config_path
 from tuivirt.host_list import HostList
 from tuivirt.ui.choice_screen import ChoiceScreen
+from tuivirt.ui.console_pane import ConsolePane
 from tuivirt.ui.details_screen import DetailsScreen
 from tuivirt.ui.domains_table import DomainsTable, row_key
+from tuivirt.ui.filter_bar import FilterBar
 from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.health_screen import HealthScreen
 from tuivirt.ui.hosts_table import HostsTable
+from tuivirt.ui.keymap import Keymapped, check_keymap
 from tuivirt.ui.main_screen import MainScreen
 from tuivirt.ui.messages import ActionsFinished, GuestActionReturned, GuestResult, GuestTarget, HostUpdated
 from tuivirt.ui.pending import PendingActions
+from tuivirt.ui.snapshot_table import SnapshotTable
 
 HISTORY = 60  # ticks of CPU and memory kept per guest for the details sparklines
+
+
+def _subclasses(cls: type) -> list[type[DOMNode]]:
+    found: list[type[DOMNode]] = []
+    subs: list[type] = cls.__subclasses__()
+    for sub in subs:
+        if issubclass(sub, DOMNode):
+            found.append(sub)
+        found += _subclasses(sub)
+    return found
 
 
 def _styles_dir() -> Path:
@@ -48,7 +62,6 @@ class TuivirtApp(App[None]):
     TITLE = "tuivirt"
     SUB_TITLE = f"v{__version__}"
     COMMANDS = App.COMMANDS | {GuestCommands}
-    BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
 
     def __init__(
         self,
@@ -72,13 +85,18 @@ class TuivirtApp(App[None]):
         self.pending = PendingActions()
         self.history: dict[str, tuple[deque[float], deque[float]]] = {}
         self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
+        # Keys active at once on the main screen: the screen, the tables, a console pane, the filter.
+        main_keys: list[type[DOMNode]] = [MainScreen, SnapshotTable, ConsolePane, FilterBar]
+        others = [[cls] for cls in _subclasses(Keymapped) if cls not in main_keys]
+        self.keymap_in_force, keymap_warnings = check_keymap(
+            self.config.keymap, [main_keys, *others], str(self.hosts.config_file)
+        )
+        self._warnings += keymap_warnings
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.readonly)
 
     def on_mount(self) -> None:
-        if self.config.keymap:
-            self.set_keymap(self.config.keymap)
         for warning in self._warnings:
             self.notify(warning, title="Configuration", severity="warning", timeout=10)
         self.set_interval(1.0, self._check_shutdowns)
@@ -298,10 +316,11 @@ class TuivirtApp(App[None]):
                 self.pending.forget(key)
                 continue
             d = row.domain
-            target = GuestTarget(key, d.uuid, d.name, d.host, row.host_uri)
+            target = GuestTarget.of(key, d, row.host_uri)
             timeout = self.config.shutdown_timeout
             body = (
-                f"{d.name} on {d.host} is still {d.state.label} {timeout:g} s after the shutdown request.\n"
+                f"{target.name} on {d.host} is still {d.state.label} {timeout:g} s after the shutdown "
+                "request.\n"
                 "The guest may ignore ACPI shutdown requests. Force it off (unsaved data is lost)?"
             )
             choices = [

@@ -136,6 +136,9 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         return Config(), [f"{path}: cannot read it ({exc}): using defaults"]
     except tomllib.TOMLDecodeError as exc:
         return Config(), [f"{describe_toml_error(path, exc)}. Using defaults and no hosts from it."]
+    except (RecursionError, MemoryError, ValueError) as exc:  # e.g. arrays nested 500 deep
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc) or type(exc).__name__
+        return Config(), [f"{path}: cannot read it ({reason}). Using defaults and no hosts from it."]
     warnings += [f"{path}: unknown setting {key!r} ignored" for key in data if key not in KNOWN_SETTINGS]
     config = Config(
         refresh=_positive(data, "refresh", Config.refresh, warnings),

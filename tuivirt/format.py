@@ -45,3 +45,24 @@ def format_pair(first: float | None, second: float | None) -> str:
 
 def format_pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+_SHORT_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to draw: control, format and separator characters shown escaped.
+
+    libvirt accepts a tab, a CR or U+202E (right-to-left override) in a guest's name; drawn raw they
+    misalign a row, overwrite a line or reverse the text after them.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else _SHORT_ESCAPES.get(ch) or _escape(ch) for ch in text
+    )
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -55,9 +55,13 @@ class ConsoleSession:
         on_state: StateListener,
         size: tuple[int, int] = (24, 80),
         virsh: str = "virsh",
+        uuid: str = "",
     ) -> None:
         self.uri = uri
         self.name = name
+        # What virsh looks the guest up by. A name could read as an option ("--domain=other") or as
+        # another guest's id ("3"): the UUID, as one "--domain=" argument, names only this guest.
+        self.domain = uuid or name
         self._on_output = on_output
         self._on_state = on_state
         self._size = size
@@ -78,7 +82,8 @@ class ConsoleSession:
             return
         if force:
             self.detach(timeout=1.0)
-        args = ["-c", connect_uri(self.uri), "console", *(["--force"] if force else []), self.name]
+        force_flag = ["--force"] if force else []
+        args = ["-c", connect_uri(self.uri), "console", *force_flag, f"--domain={self.domain}"]
         self._detaching = False
         self._set_state(ConsoleState.ATTACHING)
         try:

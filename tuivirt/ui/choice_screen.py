@@ -8,8 +8,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tuivirt.ui.keymap import Keymapped
 
-class ChoiceScreen(ModalScreen[str]):
+
+class ChoiceScreen(Keymapped, ModalScreen[str]):
     """Dismisses with the chosen value; Escape gives ``cancel``."""
 
     BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="choice.cancel")]

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from tuivirt.backend.console import ConsoleSession, ConsoleState
 from tuivirt.backend.keys import key_to_bytes
 from tuivirt.backend.terminal import Cell, TerminalEmulator
+from tuivirt.ui.keymap import Keymapped
 
 FRAME_SECONDS = 1 / 30  # at most this many repaints a second, however fast the guest writes
 
@@ -46,7 +47,7 @@ def _colour(name: str) -> str | None:
     return f"bright_{base}" if bright else base
 
 
-class ConsolePane(Widget, can_focus=True):
+class ConsolePane(Keymapped, Widget, can_focus=True):
     """Owns the console session and its emulator; one pane per guest."""
 
     BINDINGS = [
@@ -89,7 +90,9 @@ class ConsolePane(Widget, can_focus=True):
         def control(self) -> ConsolePane:
             return self.pane
 
-    def __init__(self, key: str, uri: str, guest: str, host: str, detach_keys: str | None = None) -> None:
+    def __init__(
+        self, key: str, uri: str, guest: str, host: str, detach_keys: str | None = None, uuid: str = ""
+    ) -> None:
         super().__init__()
         self.key = key
         self._detach_keys = detach_keys  # as remapped in the config file (None: Ctrl+] and F12)
@@ -97,7 +100,7 @@ class ConsolePane(Widget, can_focus=True):
         self.guest = guest
         self.host = host
         self.emulator = TerminalEmulator()
-        self.session = ConsoleSession(uri, guest, self._from_guest, self._state_changed)
+        self.session = ConsoleSession(uri, guest, self._from_guest, self._state_changed, uuid=uuid)
         self.state = ConsoleState.DETACHED
         self.reason = ""
         self._output_posted = False

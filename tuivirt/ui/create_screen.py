@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from tuivirt.backend.connection import describe_error
@@ -37,6 +38,8 @@ from tuivirt.backend.guest_spec import (
 from tuivirt.backend.host_offer import read_offer
 from tuivirt.backend.osinfo import GENERIC, find_variant, load_variants
 from tuivirt.backend.session import HostSession
+from tuivirt.ui.confirm_screen import ConfirmScreen
+from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.preview_screen import PreviewScreen
 
 
@@ -75,7 +78,7 @@ def _options(values: Any) -> list[tuple[str, str]]:
     return [(str(v), str(v)) for v in values]
 
 
-class CreateScreen(Screen[Created | None]):
+class CreateScreen(Keymapped, Screen[Created | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="create.cancel"),
         Binding("ctrl+r", "preview", "Preview XML", id="create.preview"),
@@ -88,6 +91,7 @@ class CreateScreen(Screen[Created | None]):
         self._host_uri = host_uri
         self._offer: HostOffer | None = None
         self._busy = False
+        self._untouched: dict[str, object] = {}  # each field's value before the user typed anything
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -179,7 +183,17 @@ class CreateScreen(Screen[Created | None]):
         self.title = "New guest"
         self._show_dependent()
         self.query_one("#name", Input).focus()
+        self._untouched = self._values((Input, Checkbox))
         self._load_offer(self._host_uri)
+
+    def _values(self, kinds: tuple[type[Widget], ...]) -> dict[str, object]:
+        fields = self.query("Input, Checkbox, Select")
+        return {w.id or "": getattr(w, "value", None) for w in fields if isinstance(w, kinds)}
+
+    def has_values(self) -> bool:
+        """True once the user has typed or chosen something that leaving would lose."""
+        now = self._values((Input, Checkbox, Select))
+        return any(now.get(field_id) != value for field_id, value in self._untouched.items())
 
     # -- the host's offer ------------------------------------------------------------------
 
@@ -230,6 +244,8 @@ class CreateScreen(Screen[Created | None]):
         # 0 is what a host that does not report it says (libvirt's test driver): not "none free".
         free = f"{offer.free_memory_mib} MiB free" if offer.free_memory_mib else "free memory not reported"
         self._status(f"{offer.host_name}: {free}, up to {offer.max_vcpus} vCPUs, {uefi}")
+        if "host" not in self._untouched:  # the first offer fills the Selects: their untouched values
+            self._untouched |= self._values((Select,))
         self._validate()
 
     def _set_options(
@@ -354,8 +370,20 @@ class CreateScreen(Screen[Created | None]):
     # -- actions ---------------------------------------------------------------------------
 
     def action_cancel(self) -> None:
-        if not self._busy:
+        if self._busy:
+            return
+        if not self.has_values():
             self.dismiss(None)
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Leave the new-guest form?", "The values you entered will be lost.", "Leave"),
+            answered,
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:

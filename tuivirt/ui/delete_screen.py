@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tuivirt.backend.delete import DeleteOptions, DeletePlan
+from tuivirt.ui.keymap import Keymapped
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class DeleteTarget:
     plan: DeletePlan
 
 
-class DeleteScreen(ModalScreen[dict[str, DeleteOptions] | None]):
+class DeleteScreen(Keymapped, ModalScreen[dict[str, DeleteOptions] | None]):
     """Returns the options per row key, or None when cancelled. Nothing is ticked at first."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="delete.cancel")]

@@ -17,7 +17,8 @@ from tuivirt.backend.connection import describe_error
 from tuivirt.backend.details import DomainDetails, read_details
 from tuivirt.backend.models import DomainSnapshot
 from tuivirt.backend.session import HostSession
-from tuivirt.format import format_kib, format_pct
+from tuivirt.format import format_kib, format_pct, printable
+from tuivirt.ui.keymap import Keymapped
 
 
 def _bytes(value: int | None) -> str:
@@ -29,7 +30,7 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
     persistent = {None: "?", True: "persistent", False: "transient"}[d.persistent]
     return "\n".join(
         [
-            f"Name        {d.name}",
+            f"Name        {printable(d.name)}",
             f"Host        {d.host} ({host_uri})",
             f"UUID        {d.uuid}",
             f"State       {d.state.label}" + ("  (managed save image waiting)" if d.managed_save else ""),
@@ -42,7 +43,7 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
     )
 
 
-class DetailsScreen(Screen[None]):
+class DetailsScreen(Keymapped, Screen[None]):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="details.back")]
 
     def __init__(self, key: str, domain: DomainSnapshot, host_uri: str, session: HostSession) -> None:
@@ -70,7 +71,7 @@ class DetailsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"{self._domain.name} on {self._domain.host}"
+        self.title = f"{printable(self._domain.name)} on {self._domain.host}"
         self._load()
 
     def show_domain(self, domain: DomainSnapshot, cpu: Sequence[float], memory: Sequence[float]) -> None:
@@ -88,7 +89,8 @@ class DetailsScreen(Screen[None]):
         try:
             details = self._session.call(lambda conn: read_details(conn, self._domain.uuid), changes=False)
         except Exception as exc:  # a libvirt error or a host gone: say it in the panes
-            message = f"Could not read {self._domain.name} on {self._domain.host}: {describe_error(exc)}"
+            who = f"{printable(self._domain.name)} on {self._domain.host}"
+            message = f"Could not read {who}: {describe_error(exc)}"
             self.app.call_from_thread(self._show_error, message)
             return
         self.app.call_from_thread(self._show_details, details)

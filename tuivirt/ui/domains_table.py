@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tuivirt.backend.models import DomainSnapshot, DomainState, HostSnapshot
-from tuivirt.format import format_kib, format_pair, format_pct
+from tuivirt.backend.models import DomainSnapshot, DomainState, HostSnapshot, HostStatus
+from tuivirt.format import format_kib, format_pair, format_pct, printable
 from tuivirt.ui.snapshot_table import Column, SnapshotTable
 
 STATE_STYLES = {
@@ -87,7 +87,14 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     Column("mark", "", 1, _mark, lambda row: not row.marked, priority=0),
     _column("host", "Host", 10, lambda d: d.host, lambda d: d.host.lower(), priority=3),
     _column(
-        "name", "Name", 14, lambda d: d.name, lambda d: d.name.lower(), priority=0, flex=True, max_width=40
+        "name",
+        "Name",
+        14,
+        lambda d: printable(d.name),
+        lambda d: d.name.lower(),
+        priority=0,
+        flex=True,
+        max_width=40,
     ),
     Column("state", "State", 14, _state, lambda row: row.domain.state.label, priority=0),
     _column("vcpus", "vCPU", 4, lambda d: str(d.vcpus), lambda d: d.vcpus, "right", priority=2),
@@ -141,7 +148,11 @@ class DomainsTable(SnapshotTable[GuestRow]):
             rows[key] = self._row(key, domain, uri)
         gone = self._host_keys.get(uri, set()) - rows.keys()
         self.marks -= gone
-        self.update_items(rows, replace_keys=gone)
+        up = snapshot.status is HostStatus.UP
+        held = self.held_key
+        if up and held is not None and held.startswith(row_key(uri, "")) and held not in rows:
+            self.release_held()  # the host is back without that guest
+        self.update_items(rows, replace_keys=gone, hold_cursor=not up)
         self._host_keys[uri] = set(rows)
 
     def forget_host(self, uri: str) -> None:

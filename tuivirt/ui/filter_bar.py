@@ -6,8 +6,10 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
 
+from tuivirt.ui.keymap import Keymapped
 
-class FilterBar(Input):
+
+class FilterBar(Keymapped, Input):
     """Hidden until `/`; Enter keeps the filter, Escape clears it. The app listens to Changed."""
 
     BINDINGS = [

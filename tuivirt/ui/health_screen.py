@@ -26,6 +26,7 @@ from tuivirt.backend.health import HostStorage, Level, PoolHealth
 from tuivirt.backend.models import HostSnapshot, HostStatus
 from tuivirt.backend.session import HostSession
 from tuivirt.format import format_kib
+from tuivirt.ui.keymap import Keymapped
 
 REPAINT_SECONDS = 2.0
 STORAGE_SECONDS = 10.0
@@ -179,7 +180,7 @@ def summary(snapshots: Mapping[str, HostSnapshot], storage: Mapping[str, Storage
     return Content("\n").join(lines)
 
 
-class HealthScreen(Screen[None]):
+class HealthScreen(Keymapped, Screen[None]):
     """Full screen overview of every host; Esc goes back, r re-reads storage at once."""
 
     BINDINGS = [

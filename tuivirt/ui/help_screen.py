@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from tuivirt.ui.keymap import Keymapped
+
 
 @dataclass(frozen=True)
 class KeyHelp:
@@ -19,7 +21,7 @@ class KeyHelp:
     available: bool
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Keymapped, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
     def __init__(self, title: str, keys: list[KeyHelp], note: str = "") -> None:

@@ -12,11 +12,12 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from tuivirt.backend.connection import host_name_for
 from tuivirt.backend.models import HostConfig
 from tuivirt.host_list import HostList
+from tuivirt.ui.keymap import Keymapped
 
 URI_HINT = "e.g. qemu+ssh://root@kvm1/system (key or agent auth only), qemu+tcp://kvm1/system"
 
 
-class HostFormScreen(ModalScreen[HostConfig | None]):
+class HostFormScreen(Keymapped, ModalScreen[HostConfig | None]):
     """Gives back the host, or None when cancelled. A blank name becomes the URI's host name."""
 
     BINDINGS = [

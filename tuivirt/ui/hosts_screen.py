@@ -17,12 +17,13 @@ from tuivirt.config_save import ConfigSaveError
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.host_form_screen import HostFormScreen
 from tuivirt.ui.hosts_table import host_state_text
+from tuivirt.ui.keymap import Keymapped
 
 if TYPE_CHECKING:
     from tuivirt.app import TuivirtApp
 
 
-class HostsScreen(ModalScreen[None]):
+class HostsScreen(Keymapped, ModalScreen[None]):
     BINDINGS = [
         Binding("a,insert", "add", "Add", id="hosts.add"),
         Binding("e", "edit", "Edit", id="hosts.edit"),  # and Enter: the list's row selection

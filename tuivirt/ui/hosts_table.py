@@ -48,7 +48,7 @@ HOST_COLUMNS: list[Column[HostSnapshot]] = [
     ),
     Column("cpu", "CPU%", 5, lambda h: format_pct(h.cpu_pct), lambda h: h.cpu_pct, "right", priority=1),
     Column("memory", "Memory", 15, _memory, lambda h: h.memory_used_kib, "right", priority=2),
-    Column("guests", "Guests", 6, _guests, lambda h: h.running, "right", priority=1),
+    Column("guests", "Guests", 7, _guests, lambda h: h.running, "right", priority=1),
     Column("uri", "URI", 24, lambda h: h.config.uri, priority=3),
     Column("hypervisor", "Hypervisor", 11, lambda h: h.facts.hypervisor, priority=4),
     Column("libvirt", "libvirt", 7, lambda h: h.facts.libvirt_version, priority=5),

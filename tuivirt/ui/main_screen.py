@@ -31,6 +31,7 @@ from tuivirt.ui.health_screen import HealthScreen
 from tuivirt.ui.help_screen import HelpScreen, KeyHelp
 from tuivirt.ui.hosts_screen import HostsScreen
 from tuivirt.ui.hosts_table import HostsTable
+from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import GuestTarget
 from tuivirt.ui.prompt_screen import PromptScreen
 from tuivirt.ui.snapshot_table import SnapshotTable
@@ -54,7 +55,7 @@ GUEST_KEYS: list[tuple[Action, str, bool]] = [
 ]
 
 
-class MainScreen(Screen[None]):
+class MainScreen(Keymapped, Screen[None]):
     BINDINGS = [
         *(
             Binding(keys, f"guest('{action}')", SPECS[action].label, show=show, id=f"guest.{action}")
@@ -67,6 +68,7 @@ class MainScreen(Screen[None]):
             for action, keys, _show in GUEST_KEYS
         ),
         Binding("n", "new_guest", "New", id="guest.new"),
+        Binding("n", "explain_new_guest", "New", show=False, id="guest.new"),
         Binding("c", "console", "Console", id="guest.console"),
         Binding("c", "explain_console", "Console", show=False, id="guest.console"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
@@ -79,6 +81,8 @@ class MainScreen(Screen[None]):
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
         Binding("I", "invert_sort", "Invert sort", show=False, id="main.sort_invert"),
         Binding("question_mark", "help", "Keys", id="main.help"),
+        # Here, not on the app: in a form or dialog q is a letter, never a way to lose what was typed.
+        Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
     def __init__(self, readonly: bool) -> None:
@@ -123,8 +127,7 @@ class MainScreen(Screen[None]):
         for key in keys:
             row = table.item(key)
             if row is not None:
-                d = row.domain
-                targets.append(GuestTarget(key, d.uuid, d.name, d.host, row.host_uri))
+                targets.append(GuestTarget.of(key, row.domain, row.host_uri))
         return targets
 
     def applicable(self, spec: ActionSpec) -> list[GuestTarget]:
@@ -147,8 +150,7 @@ class MainScreen(Screen[None]):
         row = table.item(table.cursor_key) if table.cursor_key else None
         if row is None or not row.domain.state.is_active:
             return None
-        d = row.domain
-        return GuestTarget(table.cursor_key or "", d.uuid, d.name, d.host, row.host_uri)
+        return GuestTarget.of(table.cursor_key or "", row.domain, row.host_uri)
 
     def action_explain(self, name: str) -> None:
         """Second binding on each guest key: runs only when check_action hid the first one."""
@@ -160,6 +162,9 @@ class MainScreen(Screen[None]):
         else:
             states = ", ".join(sorted({f"{t.name} is {self._state(t)}" for t in self.targets()}))
             self.notify(f"{spec.label} does not apply: {states}.")
+
+    def action_explain_new_guest(self) -> None:
+        self.notify("New guests cannot be created: tuivirt runs read-only (--readonly).")
 
     def action_explain_console(self) -> None:
         if self.readonly:
@@ -229,7 +234,9 @@ class MainScreen(Screen[None]):
         pane = self.dock.pane_for(target.key)
         if pane is None:
             detach_keys = self.tuivirt.config.keymap.get(DETACH_BINDING)
-            pane = ConsolePane(target.key, target.host_uri, target.name, target.host_name, detach_keys)
+            pane = ConsolePane(
+                target.key, target.host_uri, target.name, target.host_name, detach_keys, target.uuid
+            )
             self.dock.mount(pane)
         self.dock.show(pane)
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from tuivirt.backend.actions import ActionSpec
-from tuivirt.backend.models import HostSnapshot, HostStatus
+from tuivirt.backend.models import DomainSnapshot, HostSnapshot, HostStatus
+from tuivirt.format import printable
 
 
 class HostUpdated(Message):
@@ -39,6 +40,11 @@ class GuestTarget:
     name: str
     host_name: str
     host_uri: str
+
+    @classmethod
+    def of(cls, key: str, domain: DomainSnapshot, host_uri: str) -> GuestTarget:
+        """The guest of a table row; its name escaped, since dialogs and reports draw it."""
+        return cls(key, domain.uuid, printable(domain.name), domain.host, host_uri)
 
 
 @dataclass(frozen=True)

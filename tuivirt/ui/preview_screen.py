@@ -9,8 +9,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from tuivirt.ui.keymap import Keymapped
 
-class PreviewScreen(ModalScreen[None]):
+
+class PreviewScreen(Keymapped, ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "close", "Back to the form", id="preview.close")]
 
     def __init__(self, domain_xml: str, volume_xml: str) -> None:

@@ -8,8 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tuivirt.ui.keymap import Keymapped
 
-class PromptScreen(ModalScreen[str | None]):
+
+class PromptScreen(Keymapped, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(self, title: str, note: str, value: str = "") -> None:

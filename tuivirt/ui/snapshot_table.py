@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuivirt.ui.keymap import Keymapped
+
 T = TypeVar("T")
 
 
@@ -40,7 +42,7 @@ class Column(Generic[T]):
     max_width: int = 0  # ... up to this many cells (0: no limit)
 
 
-class SnapshotTable(ScrollView, Generic[T], can_focus=True):
+class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     """Rows of items of type ``T`` keyed by string; a fixed header line on top."""
 
     DEFAULT_CSS = """
@@ -97,6 +99,9 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         self._reverse = False
         self._filter = ""
         self.cursor_key: str | None = None
+        # The cursor's row while it is away (its host down): the cursor goes back to it when it
+        # returns, and meanwhile rests on no row rather than on a neighbour an action would hit.
+        self.held_key: str | None = None
         self._visible: list[Column[T]] = self.columns
         self._widths: list[int] = [c.width for c in self.columns]
         self._painted: dict[int, tuple[object, ...]] = {}
@@ -134,14 +139,19 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
             cells = self._cells[key] = tuple(self._as_text(c.cell(item)) for c in self.columns)
         return cells
 
-    def update_items(self, items: dict[str, T], *, replace_keys: Iterable[str] = ()) -> None:
+    def update_items(
+        self, items: dict[str, T], *, replace_keys: Iterable[str] = (), hold_cursor: bool = False
+    ) -> None:
         """Add or change ``items``, and drop the keys in ``replace_keys`` that are not in it.
+        ``hold_cursor``: the dropped rows will be back; if the cursor was on one, it waits for it.
 
         Sorting and filtering run again only when rows came or went or a changed row's sort
         value or filter text moved; otherwise only the changed lines are repainted.
         """
         gone = [key for key in replace_keys if key not in items and key in self._items]
         reorder = bool(gone)
+        if hold_cursor and self.cursor_key in gone:
+            self.held_key = self.cursor_key
         for key in gone:
             del self._items[key]
             self._cells.pop(key, None)
@@ -216,7 +226,12 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         old_index = self.cursor_row
         self._order = present + [k for k in keys if values[k] is None]
         self.virtual_size = Size(self.size.width, len(self._order) + 1)
-        if self.cursor_key not in self._order:
+        if self.held_key in self._order:
+            self._set_cursor(self._order.index(self.held_key))
+            self.held_key = None
+        elif self.held_key is not None:
+            self._set_cursor(-1)
+        elif self.cursor_key not in self._order:
             self._set_cursor(min(max(old_index, 0), len(self._order) - 1))
         self._repaint_changed()
 
@@ -235,10 +250,15 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
             self._scroll_to_row(index)
         self._repaint_changed()
 
+    def release_held(self) -> None:
+        """The held row will not come back (its guest is gone): leave the cursor where it is."""
+        self.held_key = None
+
     def select_key(self, key: str) -> bool:
         """Move the cursor to ``key`` if it is shown."""
         if key not in self._order:
             return False
+        self.held_key = None
         self._set_cursor(self._order.index(key))
         return True
 
@@ -251,6 +271,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
             self.scroll_to(y=index - body + 1, animate=False, immediate=True)
 
     def action_cursor(self, delta: int) -> None:
+        self.held_key = None
         if self._order:
             self._set_cursor(max(0, min(len(self._order) - 1, self.cursor_row + delta)))
 
@@ -258,6 +279,7 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         self.action_cursor(direction * max(1, self.size.height - 2))
 
     def action_cursor_to(self, index: int) -> None:
+        self.held_key = None
         if self._order:
             self._set_cursor(index if index >= 0 else len(self._order) - 1)
 
@@ -274,14 +296,22 @@ class SnapshotTable(ScrollView, Generic[T], can_focus=True):
         self.refresh()
 
     def _fit_columns(self, width: int) -> None:
-        """Drop the least important columns until the rest fit; the flex column takes what is left."""
+        """Drop the least important columns until the rest fit; the flex column takes what is left.
+
+        Before a column of priority 0 goes, the flex column gives up width (down to its label's):
+        on a tiny terminal the hosts table keeps both the host's name and its state.
+        """
         visible = list(self.columns)
-        while len(visible) > 1 and sum(c.width + 1 for c in visible) > width:
-            visible.remove(max(visible, key=lambda c: (c.priority, self.columns.index(c))))
-        spare = max(0, width - sum(c.width + 1 for c in visible))
+        flex = next((c for c in self.columns if c.flex), None)
+        while len(visible) > 1 and (needed := sum(c.width + 1 for c in visible)) > width:
+            worst = max(visible, key=lambda c: (c.priority, self.columns.index(c)))
+            if worst.priority == 0 and flex in visible and needed - width <= flex.width - len(flex.label):
+                break
+            visible.remove(worst)
+        spare = width - sum(c.width + 1 for c in visible)  # below 0 only when the flex column shrinks
         self._visible = visible
         self._widths = [
-            c.width + (min(spare, max(0, c.max_width - c.width)) if c.max_width else spare)
+            c.width + (min(spare, max(0, c.max_width - c.width)) if c.max_width and spare > 0 else spare)
             if c.flex
             else c.width
             for c in visible
