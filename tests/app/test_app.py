@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import libvirt
 
@@ -95,3 +96,59 @@ async def test_lifecycle_events_reach_the_table_without_polling() -> None:
             await wait_until(pilot, lambda: state_of(table, "added-later") is None, timeout=2)
         finally:
             conn.close()
+
+
+async def test_names_with_control_characters_are_drawn_escaped() -> None:
+    """libvirt takes a tab, a CR and U+202E in a name; drawn raw they misalign or overwrite rows."""
+    from tuivirt.ui.delete_screen import DeleteScreen
+
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(DomainsTable)
+        await wait_until(pilot, lambda: table.row_count == 14)
+        raw = "evil\tname\rover\u202ex"
+        app.session(DEMO.uri).call(
+            lambda c: c.defineXML(
+                "<domain type='test'><name>evil&#9;name&#13;over&#x202e;x</name><memory>65536</memory>"
+                "<os><type>hvm</type></os></domain>"
+            )
+        )
+        await wait_until(pilot, lambda: table.row_count == 15)
+        key = next(k for k in table.keys if domain(table, k).name == raw)
+        assert table.cell_text(key, "name") == "evil\\tname\\rover\\u202ex"
+        assert table.select_key(key)
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeleteScreen))
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert "evil\\tname\\rover\\u202ex on demo" in title and "\r" not in title
+
+
+async def test_cursor_waits_for_its_guest_while_its_host_is_away(tmp_path: Path) -> None:
+    """Cursor on a guest of host B; B goes away: no row is selected (an action would hit a
+    neighbour); B comes back: the cursor is on that guest again."""
+    other_file = tmp_path / "other.xml"
+    other_file.write_text(Path(demo_uri().removeprefix("test://")).read_text())
+    other = HostConfig("other", f"test://{other_file}")
+    app = TuivirtApp([DEMO, other])
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(DomainsTable)
+        await wait_until(pilot, lambda: table.row_count == 28)
+        chosen = next(k for k in table.keys if k.startswith(other.uri) and domain(table, k).name == "web-02")
+        assert table.select_key(chosen)
+        app.disconnect_host(other.uri)
+        await wait_until(pilot, lambda: table.row_count == 14)
+        assert table.cursor_key is None and app.main.targets() == []
+        await pilot.press("s")  # would start a neighbour if the cursor had moved to one
+        app.connect_host(other.uri)
+        await wait_until(pilot, lambda: table.row_count == 28)
+        assert table.cursor_key == chosen
+        assert all(n.title != "Start" for n in app._notifications)
+
+
+async def test_tiny_terminal_keeps_host_name_and_state() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(40, 12)) as pilot:
+        hosts = app.query_one(HostsTable)
+        await wait_until(pilot, lambda: hosts.row_count == 1 and hosts.cell_text(DEMO.uri, "state") == "up")
+        assert hosts.visible_columns == ["name", "state"]
+        assert "up" in "".join(seg.text for seg in hosts.render_line(1))

@@ -77,3 +77,18 @@ def test_bad_hosts_are_skipped_one_by_one(tmp_path: Path) -> None:
 def test_xdg_config_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert config_path() == tmp_path / "tuivirt" / "config.toml"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 500 + "]" * 500 + "\n",  # tomllib recurses once a level: RecursionError
+        "keys = " + "{a = " * 400 + "1" + "}" * 400 + "\n",
+    ],
+)
+def test_a_file_nested_too_deep_is_reported_and_defaults_are_used(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("refresh = 5\n" + text)
+    config, warnings = load_config(path)
+    assert config == Config()
+    assert len(warnings) == 1 and warnings[0].startswith(f"{path}: cannot read it")

@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tuivirt.backend.models import DomainState
-from tuivirt.format import format_kib
+from tuivirt.format import format_kib, printable
 
 
 @pytest.mark.parametrize(
@@ -20,3 +22,25 @@ def test_domain_state_labels_follow_virsh() -> None:
 
 def test_unknown_state_code_is_no_state() -> None:
     assert DomainState.of(99) is DomainState.NOSTATE
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("web-01", "web-01"),
+        ("with space", "with space"),
+        ("tab\there", "tab\\there"),
+        ("cr\rover", "cr\\rover"),
+        ("rlo\u202eevil", "rlo\\u202eevil"),
+        ("esc\x1b[2J", "esc\\x1b[2J"),
+        ("école 漢字", "école 漢字"),
+    ],
+)
+def test_printable_escapes_what_would_move_the_terminal(name: str, shown: str) -> None:
+    assert printable(name) == shown
+
+
+@given(st.text())
+def test_printable_output_draws_as_one_line(text: str) -> None:
+    shown = printable(text)
+    assert all(ch.isprintable() or ch == " " for ch in shown)
