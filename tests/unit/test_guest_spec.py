@@ -9,13 +9,17 @@ from pathlib import Path
 
 import libvirt
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tuivirt.backend.create import CreateError, create_guest
 from tuivirt.backend.guest_spec import (
+    DISK_BUSES,
+    DISK_FORMATS,
+    NIC_MODELS,
     DiskMode,
     Firmware,
+    Graphics,
     GuestSpec,
     HostOffer,
     InstallMode,
@@ -80,6 +84,12 @@ def test_good_spec_passes() -> None:
         ({"install": InstallMode.PXE, "net_mode": NetMode.NONE}, "install", "needs a network"),
         ({"network": "nope"}, "network", "no virtual network"),
         ({"net_mode": NetMode.BRIDGE, "bridge": "not a bridge!"}, "bridge", "br0"),
+        ({"iso_path": "/isos/debian\t.iso"}, "iso_path", "no control characters"),
+        (
+            {"install": InstallMode.KERNEL, "kernel": "/boot/vmlinuz", "cmdline": "console=ttyS0\x00"},
+            "cmdline",
+            "no control characters",
+        ),
     ],
 )
 def test_each_rule_names_its_field(changes: dict[str, object], field: str, words: str) -> None:
@@ -188,24 +198,88 @@ def test_checker_never_crashes_and_names_fields(spec: GuestSpec) -> None:
     assert all(isinstance(reason, str) and reason for reason in result.errors.values())
 
 
-@given(spec=SPECS)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_every_accepted_spec_is_accepted_by_libvirt(
-    demo: tuple[libvirt.virConnect, HostOffer], spec: GuestSpec
-) -> None:
-    """On the test driver: what the checker passes, libvirt defines (and we leave nothing behind)."""
+def specs_from(offer: HostOffer) -> st.SearchStrategy[GuestSpec]:
+    """Specs a user could make from this host's offer: most pass the checker, some do not."""
+    files = sorted(offer.known_files)
+    pools = sorted(p.name for p in offer.pools.values() if p.active)
+    return st.builds(
+        GuestSpec,
+        name=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}", fullmatch=True),
+        memory_mib=st.integers(64, 8192),
+        vcpus=st.integers(1, offer.max_vcpus),
+        virt_type=st.sampled_from(offer.virt_types),
+        arch=st.sampled_from(offer.arches),
+        machine=st.sampled_from(("", *offer.machines.get(offer.arches[0], ()))),
+        firmware=st.sampled_from([Firmware.BIOS, Firmware.UEFI] if offer.uefi_loader else [Firmware.BIOS]),
+        disk_mode=st.sampled_from(DiskMode),
+        disk_pool=st.sampled_from(pools),
+        disk_gib=st.floats(0.001, 50),
+        disk_format=st.sampled_from(DISK_FORMATS),
+        disk_path=st.sampled_from(files),
+        disk_bus=st.sampled_from(DISK_BUSES),
+        install=st.sampled_from(InstallMode),
+        iso_path=st.sampled_from(files),
+        kernel=st.sampled_from(files),
+        initrd=st.sampled_from(["", *files]),
+        cmdline=st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=40),
+        net_mode=st.sampled_from(NetMode),
+        network=st.sampled_from(sorted(offer.networks)),
+        bridge=st.from_regex(r"br[0-9]{1,2}", fullmatch=True),
+        nic_model=st.sampled_from(NIC_MODELS),
+        graphics=st.sampled_from(Graphics),
+        autostart=st.just(False),
+        start=st.just(False),
+    )
+
+
+def test_every_accepted_spec_is_accepted_by_libvirt(demo: tuple[libvirt.virConnect, HostOffer]) -> None:
+    """On the test driver: what the checker passes, libvirt defines, and nothing is left behind.
+    Fails unless most drawn specs really reached libvirt."""
     conn, offer = demo
-    if not check(spec, offer).ok:
+    defined: list[str] = []
+
+    @given(spec=specs_from(offer))
+    @settings(max_examples=150, deadline=None, database=None)
+    def define_and_remove(spec: GuestSpec) -> None:
+        if spec.name in offer.existing_names or not check(spec, offer).ok:
+            return
+        try:
+            uuid = create_guest(conn, spec, offer)
+        except CreateError as exc:
+            pytest.fail(f"checked spec refused by libvirt: {exc}\n{domain_xml(spec, offer)}")
+        dom = conn.lookupByUUIDString(uuid)
+        assert dom.name() == spec.name
+        dom.undefine()
+        if spec.disk_mode is DiskMode.NEW:
+            conn.storagePoolLookupByName(spec.disk_pool).storageVolLookupByName(spec.volume_name).delete(0)
+        defined.append(spec.name)
+
+    define_and_remove()
+    assert len(defined) >= 50, f"only {len(defined)} of 150 specs reached libvirt"
+    assert {d.name() for d in conn.listAllDomains(0)} == offer.existing_names  # nothing left behind
+    volumes = set(conn.storagePoolLookupByName("demo-pool").listVolumes())
+    assert not volumes & {f"{name}.{fmt}" for name in defined for fmt in DISK_FORMATS}
+
+
+@given(spec=SPECS, source=TEXT)
+@settings(max_examples=300, deadline=None)
+def test_xml_builder_survives_any_input(spec: GuestSpec, source: str) -> None:
+    """Any spec gives XML text; one the checker passes parses and carries its values unchanged."""
+    xml = domain_xml(spec, OFFER, source)
+    volume_xml(spec)
+    if not check(spec, OFFER).ok or not source.isprintable():
         return
-    try:
-        uuid = create_guest(conn, replace(spec, start=False, autostart=False), offer)
-    except CreateError as exc:
-        pytest.fail(f"checked spec refused by libvirt: {exc}\n{domain_xml(spec, offer)}")
-    dom = conn.lookupByUUIDString(uuid)
-    assert dom.name() == spec.name
-    dom.undefine()
-    if spec.disk_mode is DiskMode.NEW:
-        conn.storagePoolLookupByName(spec.disk_pool).storageVolLookupByName(spec.volume_name).delete(0)
+    root = ET.fromstring(xml)
+    assert root.findtext("name") == spec.name
+    assert root.findtext("memory") == str(spec.memory_mib)
+    if spec.install is InstallMode.KERNEL:
+        assert root.findtext("os/kernel") == spec.kernel
+        assert (root.findtext("os/cmdline") or "") == spec.cmdline
+    if spec.install is InstallMode.CDROM:
+        cdrom = root.find("devices/disk[@device='cdrom']/source")
+        assert cdrom is not None and cdrom.get("file") == spec.iso_path
+    vol = ET.fromstring(volume_xml(spec))
+    assert vol.findtext("name") == spec.volume_name
 
 
 def test_failed_step_removes_the_new_volume(demo: tuple[libvirt.virConnect, HostOffer]) -> None:

@@ -6,6 +6,7 @@ calls libvirt, so every rule is tested directly and the form and scripts share i
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -169,7 +170,21 @@ def check(spec: GuestSpec, offer: HostOffer) -> Checked:
     _check_disk(spec, offer, errors)
     _check_install(spec, offer, errors)
     _check_network(spec, offer, errors, warnings)
+    for field_id in _text_fields_in_use(spec):
+        if field_id not in errors and not getattr(spec, field_id).isprintable():
+            # XML cannot carry most control characters, and a tab or newline in a path is a typo.
+            errors[field_id] = "no control characters (tab, newline …)"
     return Checked(errors, warnings)
+
+
+def _text_fields_in_use(spec: GuestSpec) -> list[str]:
+    """The free-text fields this spec writes into the XML."""
+    fields = ["disk_path"] if spec.disk_mode is DiskMode.EXISTING else []
+    if spec.install is InstallMode.CDROM:
+        fields.append("iso_path")
+    elif spec.install is InstallMode.KERNEL:
+        fields += ["kernel", "initrd", "cmdline"]
+    return fields
 
 
 def _check_disk(spec: GuestSpec, offer: HostOffer, errors: dict[str, str]) -> None:
@@ -246,7 +261,8 @@ def volume_xml(spec: GuestSpec) -> str:
     """The new volume (sparse: allocation 0)."""
     volume = ET.Element("volume")
     ET.SubElement(volume, "name").text = spec.volume_name
-    ET.SubElement(volume, "capacity", unit="bytes").text = str(int(spec.disk_gib * 1024**3))
+    size = spec.disk_gib * 1024**3
+    ET.SubElement(volume, "capacity", unit="bytes").text = str(int(size) if math.isfinite(size) else 0)
     ET.SubElement(volume, "allocation", unit="bytes").text = "0"
     target = ET.SubElement(volume, "target")
     ET.SubElement(target, "format", type=spec.disk_format)
