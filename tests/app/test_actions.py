@@ -12,8 +12,11 @@ from typing import Any
 
 import libvirt
 import pytest
+from rich.syntax import Syntax
+from rich.table import Table
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Button
+from textual.widgets import Button, Static
 
 from tests.app.helpers import domain, key_of, state_of
 from tests.conftest import wait_until
@@ -59,9 +62,7 @@ async def select(pilot: Pilot[Any], table: DomainsTable, name: str) -> None:
         ("web-01", ["S"], "shut off", SHUTOFF),  # the test driver shuts down at once
         ("web-01", ["p"], "paused", PAUSED),
         ("mail-relay", ["u"], "running", RUNNING),
-        ("web-02", ["r"], "running", RUNNING),
         ("web-02", ["F", "y"], "shut off", SHUTOFF),
-        ("web-02", ["R", "y"], "running", RUNNING),
     ],
 )
 async def test_lifecycle_keys(guest: str, keys: list[str], expected_label: str, expected_state: int) -> None:
@@ -76,19 +77,59 @@ async def test_lifecycle_keys(guest: str, keys: list[str], expected_label: str, 
         assert any("done" in str(n.message) for n in app._notifications)
 
 
-async def test_destructive_action_answered_no_changes_nothing() -> None:
+def reports(app: TuivirtApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def test_reboot_is_asked_of_libvirt() -> None:
+    """The test driver shows a reboot only through <on_reboot>: destroy makes it a stop."""
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        libvirt_view(
+            app,
+            DEMO.uri,
+            lambda c: c.defineXML(
+                "<domain type='test'><name>reboot-probe</name><memory>65536</memory>"
+                "<os><type>hvm</type></os><on_reboot>destroy</on_reboot></domain>"
+            ).create(),
+        )
+        await wait_until(pilot, lambda: state_of(table, "reboot-probe") == "running")
+        await select(pilot, table, "reboot-probe")
+        await pilot.press("r")  # not destructive: no question
+        await wait_until(pilot, lambda: state_of(table, "reboot-probe") == "shut off")
+        state, reason = libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("reboot-probe").state(0))
+        assert (state, reason) == (SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_SHUTDOWN)
+        await wait_until(pilot, lambda: "Reboot: reboot-probe done" in reports(app))
+
+
+async def test_reset_asks_first_then_resets() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "web-02")
+        await pilot.press("R")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "web-02 on demo" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Reset: web-02 done" in reports(app))
+        assert real_state(app, "web-02") == RUNNING  # a reset guest runs on
+
+
+@pytest.mark.parametrize(("key", "answer"), [("F", "n"), ("F", "escape"), ("R", "n"), ("R", "escape")])
+async def test_destructive_action_answered_no_changes_nothing(key: str, answer: str) -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(120, 40)) as pilot:
         table = await ready(pilot, app)
         await select(pilot, table, "db-primary")
-        await pilot.press("F")
+        await pilot.press(key)
         assert isinstance(app.screen, ConfirmScreen)
         assert "db-primary on demo" in str(app.screen.query_one(".dialog-body").render())
-        await pilot.press("n")
+        await pilot.press(answer)
         assert isinstance(app.screen, MainScreen)
-        await pilot.press("R", "escape")
         await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
+        assert not app.pending.label(key_of(table, "db-primary") or "")  # nothing was started
+        assert reports(app) == ""
         assert real_state(app, "db-primary") == RUNNING
         assert state_of(table, "db-primary") == "running"
 
@@ -141,6 +182,23 @@ async def test_delete_keeps_volume_unless_ticked() -> None:
         assert "win-test.qcow2" in volume_names(app)  # not ticked: kept
         with pytest.raises(libvirt.libvirtError):
             libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("win-test"))
+
+
+async def test_delete_cancelled_keeps_guest_and_volume() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "backup")
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeleteScreen))
+        app.screen.query_one("#vol-0-0").toggle()  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await app.workers.wait_for_complete()
+        assert reports(app) == ""
+        assert state_of(table, "backup") == "shut off"
+        assert libvirt_view(app, DEMO.uri, lambda c: c.lookupByName("backup").name()) == "backup"
+        assert "backup.qcow2" in volume_names(app)
 
 
 async def test_delete_with_volume_asks_for_the_name() -> None:
@@ -275,13 +333,36 @@ async def test_help_lists_every_key_with_its_binding_id() -> None:
         assert isinstance(app.screen, MainScreen)
 
 
+def palette_prompts(app: TuivirtApp) -> list[str]:
+    options = app.screen.query_one(CommandList)
+    # Each prompt is the command's name, then its help on a second line.
+    return [str(options.get_option_at_index(i).prompt).split("\n")[0] for i in range(options.option_count)]
+
+
 async def test_palette_lists_actions_for_the_selected_guest() -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(120, 40)) as pilot:
         table = await ready(pilot, app)
-        await select(pilot, table, "web-01")
-        await pilot.press("ctrl+p", *"force off")
-        await pilot.pause(0.5)
+        await select(pilot, table, "web-01")  # running
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await wait_until(pilot, lambda: any(p.startswith("Force off") for p in palette_prompts(app)))
+        guest_commands = {p for p in palette_prompts(app) if p.endswith(": web-01")}
+        assert guest_commands == {
+            f"{label}: web-01"
+            for label in (
+                "Shut down",
+                "Reboot",
+                "Force off",
+                "Pause",
+                "Reset",
+                "Save (managed)",
+                "Autostart on",
+                "Delete",
+            )
+        }
+        await pilot.press(*"force off")
+        await wait_until(pilot, lambda: palette_prompts(app)[:1] == ["Force off: web-01"])
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
 
@@ -300,7 +381,18 @@ async def test_details_show_disks_network_and_xml() -> None:
 
         await wait_until(pilot, lambda: "reading" not in text("#xml-text"))
         assert "db-primary" in text("#overview-text") and "running" in text("#overview-text")
-        await pilot.pause(0.5)  # a few ticks for the sparklines
-        assert len(screen.query_one("#cpu-spark").data) >= 2  # type: ignore[attr-defined]
+        disks = screen.query_one("#disks-text", Static).content
+        network = screen.query_one("#network-text", Static).content
+        assert isinstance(disks, Table) and isinstance(network, Table)
+        assert [cell for column in disks.columns for cell in column.cells][:2] == ["vda", "disk"]
+        assert list(disks.columns[2].cells) == ["demo-pool/db-primary.qcow2"]
+        assert list(network.columns[0].cells) == ["52:54:00:00:00:04"]
+        assert list(network.columns[1].cells) == ["network demo-net"] and list(network.columns[2].cells) == [
+            "virtio"
+        ]
+        xml = screen.query_one("#xml-text", Static).content
+        assert isinstance(xml, Syntax) and "<name>db-primary</name>" in xml.code
+        spark = screen.query_one("#cpu-spark")
+        await wait_until(pilot, lambda: len(spark.data) >= 2)  # type: ignore[attr-defined]
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
