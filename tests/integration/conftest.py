@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -20,6 +18,7 @@ import libvirt
 import pytest
 from textual import events, on
 
+from tests.integration.second_host import SecondHost, start_second_host
 from tuivirt.app import TuivirtApp
 from tuivirt.backend import testguest
 from tuivirt.backend.models import HostSnapshot
@@ -255,27 +254,34 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
             process.wait(timeout=5)
 
 
-# -- freezing the system daemon ----------------------------------------------------------------
+# -- a second libvirt host in namespaces of its own: the one tests may kill or freeze -------------
 
 
-def libvirtd_pid() -> int:
-    """The live libvirtd (a killed one may linger as a zombie where nothing reaps orphans)."""
-    ps = subprocess.run(["ps", "-C", "libvirtd", "-o", "pid=,stat="], capture_output=True, text=True)
-    live = [int(pid) for pid, stat in (line.split() for line in ps.stdout.splitlines()) if "Z" not in stat]
-    assert len(live) == 1, f"expected one live libvirtd, found: {ps.stdout!r}"
-    return live[0]
-
-
-@contextlib.contextmanager
-def frozen_daemon() -> Iterator[int]:
-    """SIGSTOP libvirtd for the block; SIGCONT it afterwards whatever happens (others use it too)."""
-    ensure_daemon()
-    pid = libvirtd_pid()
-    os.kill(pid, signal.SIGSTOP)
+@pytest.fixture(scope="session")
+def second_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondHost]:
+    host = start_second_host(tmp_path_factory.mktemp("second-host"))
     try:
-        yield pid
+        yield host
     finally:
-        os.kill(pid, signal.SIGCONT)
+        host.stop()
+
+
+@pytest.fixture
+def second_host_guest(second_host: SecondHost, guest_images: testguest.GuestImages) -> Iterator[str]:
+    """A shut-off test guest on the second host; removed afterwards, with the daemon up again."""
+    name = f"tuivirt-ns-{uuid.uuid4().hex[:8]}"
+    conn = libvirt.open(second_host.uri)
+    testguest.define(conn, name, guest_images)
+    conn.close()
+    yield name
+    second_host.start_daemon()
+    conn = libvirt.open(second_host.uri)
+    with contextlib.suppress(libvirt.libvirtError):
+        dom = conn.lookupByName(name)
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+    conn.close()
 
 
 # -- watching the UI while hosts misbehave -----------------------------------------------------

@@ -11,7 +11,8 @@ import pytest
 
 from tests.app.helpers import domain, key_of, state_of
 from tests.conftest import wait_until
-from tests.integration.conftest import SYSTEM_URI, ensure_daemon, virsh
+from tests.integration.conftest import SYSTEM_URI, virsh
+from tests.integration.second_host import SecondHost
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
 from tuivirt.ui.domains_table import DomainsTable
@@ -49,28 +50,36 @@ async def test_cpu_is_measured_while_the_guest_boots(guest_name: str) -> None:
         assert hosts.cell_text(SYSTEM_URI, "cpu") != "-"
 
 
-async def test_killed_daemon_shows_down_then_comes_back(guest_name: str) -> None:
-    virsh("start", guest_name)
-    app = TuivirtApp([LOCAL], refresh=0.5)
-    try:
-        async with app.run_test(size=(160, 30)) as pilot:
-            table = app.query_one(DomainsTable)
-            hosts = app.query_one(HostsTable)
-            await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=15)
+async def test_killed_daemon_shows_down_then_comes_back(
+    second_host: SecondHost, second_host_guest: str, guest_name: str
+) -> None:
+    """The second host's libvirtd killed with SIGKILL (by its recorded pid) and started again. The
+    cursor, on a guest of that host, waits for it and is back on it afterwards (never a neighbour)."""
+    other = HostConfig("second", second_host.uri)
+    app = TuivirtApp([LOCAL, other], refresh=0.5)
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(DomainsTable)
+        hosts = app.query_one(HostsTable)
+        await wait_until(pilot, lambda: state_of(table, second_host_guest) == "shut off", timeout=15)
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "shut off", timeout=15)
+        chosen = key_of(table, second_host_guest)
+        assert chosen is not None and table.select_key(chosen)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: state_of(table, second_host_guest) == "running", timeout=15)
 
-            subprocess.run(["pkill", "-9", "-x", "libvirtd"], check=True)
-            await wait_until(
-                pilot, lambda: hosts.cell_text(SYSTEM_URI, "state").startswith("down"), timeout=10
-            )
-            assert state_of(table, guest_name) is None  # a down host's guests are not shown as if live
-            await pilot.press("down")  # the UI still answers
+        second_host.kill_daemon()
+        await wait_until(pilot, lambda: hosts.cell_text(other.uri, "state").startswith("down"), timeout=10)
+        assert state_of(table, second_host_guest) is None  # a down host's guests are not shown as if live
+        assert table.cursor_row == -1 and app.main.targets() == []  # the cursor did not jump elsewhere
+        await pilot.press("s")  # nothing selected: nothing started
+        assert state_of(table, guest_name) == "shut off"
+        assert hosts.cell_text(SYSTEM_URI, "state") == "up"  # the machine's daemon never noticed
 
-            ensure_daemon()
-            await wait_until(pilot, lambda: hosts.cell_text(SYSTEM_URI, "state") == "up", timeout=40)
-            await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=10)
-            assert app.is_running
-    finally:
-        ensure_daemon()
+        second_host.start_daemon()
+        await wait_until(pilot, lambda: hosts.cell_text(other.uri, "state") == "up", timeout=40)
+        await wait_until(pilot, lambda: state_of(table, second_host_guest) == "running", timeout=10)
+        assert table.cursor_key == chosen
+        assert virsh("domstate", guest_name).strip() == "shut off"
 
 
 def test_list_json_agrees_with_virsh(guest_name: str) -> None:

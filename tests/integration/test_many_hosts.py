@@ -11,14 +11,8 @@ from textual.pilot import Pilot
 
 from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
-from tests.integration.conftest import (
-    SYSTEM_URI,
-    RecordingApp,
-    answers_key,
-    ensure_daemon,
-    frozen_daemon,
-    virsh,
-)
+from tests.integration.conftest import SYSTEM_URI, RecordingApp, answers_key, virsh
+from tests.integration.second_host import SecondHost
 from tuivirt.backend.models import HostConfig, HostStatus
 from tuivirt.backend.session import KEEPALIVE_COUNT, KEEPALIVE_INTERVAL
 from tuivirt.backend.testnode import write_node_file
@@ -95,56 +89,56 @@ async def test_dead_host_among_live_ones(tmp_path: Path, guest_name: str) -> Non
         assert state(DEAD).startswith("down") and app.is_running
 
 
-async def test_frozen_daemon_is_noticed_and_recovers(tmp_path: Path, guest_name: str) -> None:
-    ensure_daemon()
+async def test_frozen_daemon_is_noticed_and_recovers(
+    tmp_path: Path, second_host: SecondHost, second_host_guest: str
+) -> None:
+    """The second host's libvirtd stopped with SIGSTOP: keepalive notices it while the UI and the
+    other host carry on; SIGCONT brings it back."""
+    frozen_host = HostConfig("second", second_host.uri)
     node = node_host(tmp_path, "node", 5)
-    app = RecordingApp([LOCAL, node], refresh=REFRESH)
+    app = RecordingApp([frozen_host, node], refresh=REFRESH)
     window = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1)
     async with app.run_test(size=(200, 40)) as pilot:
         hosts, table = app.query_one(HostsTable), app.main.table
 
-        def local_status() -> HostStatus | None:
-            snapshot = hosts.item(LOCAL.uri)
+        def frozen_status() -> HostStatus | None:
+            snapshot = hosts.item(frozen_host.uri)
             return snapshot.status if snapshot else None
 
         await wait_until(
-            pilot, lambda: local_status() is HostStatus.UP and hosts.cell_text(node.uri, "state") == "up"
+            pilot,
+            lambda: frozen_status() is HostStatus.UP and hosts.cell_text(node.uri, "state") == "up",
+            timeout=15,
         )
-        try:
-            with frozen_daemon():
-                frozen_at = time.monotonic()
-                # While the local session hangs in a call to the frozen daemon:
-                await still_answers(pilot, app)
-                await pilot.pause(2)
-                node_updates = app.updates_since(node.uri, frozen_at)
-                assert len(node_updates) >= 3, f"the test host sent {len(node_updates)} snapshots in 2 s"
-                # One start for a guest of each host: the frozen host holds up only its own.
-                for name in (guest_name, "node-0002"):
-                    key = key_of(table, name)
-                    assert key is not None and table.select_key(key)
-                    await pilot.press("space")
-                await pilot.press("s")
-                await wait_until(pilot, lambda: state_of(table, "node-0002") == "running", timeout=3)
-                # Lost: the table stops showing it up (down, or connecting again in vain).
-                await wait_until(pilot, lambda: local_status() is not HostStatus.UP, timeout=window + 10)
-                noticed = time.monotonic() - frozen_at
-                print(f"\nfrozen daemon: not up after {noticed:.1f} s, showing {local_status()}")
-                assert noticed <= window + 5
-                assert local_status() in (HostStatus.DOWN, HostStatus.CONNECTING)
-                report = f"Start failed for {guest_name} on localhost"
-                await wait_until(pilot, lambda: any(report in str(n.message) for n in app._notifications))
-                assert "keepalive" in hosts.cell_text(LOCAL.uri, "state")  # why, while it retries
-                await still_answers(pilot, app)
-                assert hosts.cell_text(node.uri, "state") == "up"
-                assert app.updates_since(node.uri, time.monotonic() - 1.5)  # still updating
-                frozen_for = time.monotonic() - frozen_at
-            thawed_at = time.monotonic()
-            print(f"frozen daemon: SIGCONT after {frozen_for:.1f} s")
-            await wait_until(pilot, lambda: local_status() is HostStatus.UP, timeout=60)
-            print(f"frozen daemon: up again {time.monotonic() - thawed_at:.1f} s after SIGCONT")
-            assert hosts.cell_text(LOCAL.uri, "state") == "up"
-            assert app.is_running
-        finally:
-            ensure_daemon()
-        reasons = [s.reason for s in app.updates_since(LOCAL.uri, frozen_at) if s.status is not HostStatus.UP]
+        await wait_until(pilot, lambda: state_of(table, second_host_guest) == "shut off")
+        with second_host.frozen():
+            frozen_at = time.monotonic()
+            # While the host's session hangs in a call to the frozen daemon:
+            await still_answers(pilot, app)
+            await wait_until(pilot, lambda: len(app.updates_since(node.uri, frozen_at)) >= 3, timeout=5)
+            # One start for a guest of each host: the frozen host holds up only its own.
+            for name in (second_host_guest, "node-0002"):
+                key = key_of(table, name)
+                assert key is not None and table.select_key(key)
+                await pilot.press("space")
+            await pilot.press("s")
+            await wait_until(pilot, lambda: state_of(table, "node-0002") == "running", timeout=5)
+            # Lost: the table stops showing it up (down, or connecting again in vain). The bound is
+            # loose, only against a hang: the time it takes is measured in benchmarks/bench_frozen_host.py.
+            await wait_until(pilot, lambda: frozen_status() is not HostStatus.UP, timeout=window + 20)
+            print(f"\nfrozen daemon: not up after {time.monotonic() - frozen_at:.1f} s")
+            assert frozen_status() in (HostStatus.DOWN, HostStatus.CONNECTING)
+            report = f"Start failed for {second_host_guest} on second"
+            await wait_until(pilot, lambda: any(report in str(n.message) for n in app._notifications))
+            assert "keepalive" in hosts.cell_text(frozen_host.uri, "state")  # why, while it retries
+            await still_answers(pilot, app)
+            assert hosts.cell_text(node.uri, "state") == "up"
+            recent = time.monotonic()
+            await wait_until(pilot, lambda: len(app.updates_since(node.uri, recent)) >= 1)  # still updating
+        await wait_until(pilot, lambda: frozen_status() is HostStatus.UP, timeout=60)
+        assert hosts.cell_text(frozen_host.uri, "state") == "up"
+        assert state_of(table, second_host_guest) == "shut off"  # the start was refused, not queued
+        reasons = [
+            s.reason for s in app.updates_since(frozen_host.uri, frozen_at) if s.status is not HostStatus.UP
+        ]
         assert any("keepalive" in reason for reason in reasons), reasons

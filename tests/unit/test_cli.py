@@ -1,9 +1,13 @@
+from pathlib import Path
+
+import libvirt
 import pytest
 
+import tuivirt
 from tuivirt import __version__
 from tuivirt.backend.connection import DEFAULT_URI
 from tuivirt.backend.models import HostConfig
-from tuivirt.cli import build_parser, demo_uri, hosts_from_args, main
+from tuivirt.cli import build_parser, hosts_from_args, main
 
 
 def hosts(argv: list[str]) -> list[tuple[str, str]]:
@@ -29,8 +33,13 @@ def test_connect_options_win_over_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_demo_uses_shipped_node_file() -> None:
-    assert hosts(["--demo"]) == [("demo", demo_uri())]
-    assert demo_uri().startswith("test:///") and demo_uri().endswith("demo-node.xml")
+    shipped = Path(tuivirt.__file__).parent / "data" / "demo-node.xml"
+    assert hosts(["--demo"]) == [("demo", f"test://{shipped}")]
+    conn = libvirt.open(f"test://{shipped}")
+    try:
+        assert len(conn.listAllDomains(0)) == 14  # what the README promises the demo shows
+    finally:
+        conn.close()
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
