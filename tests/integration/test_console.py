@@ -7,15 +7,16 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pexpect
 import pytest
-from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
-from tests.integration.conftest import SYSTEM_URI, virsh
+from tests.integration.conftest import SYSTEM_URI, answers_key, virsh
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console import ConsoleState
 from tuivirt.backend.models import HostConfig
@@ -23,7 +24,9 @@ from tuivirt.backend.testguest import PROMPT
 from tuivirt.config import DETACH_BINDING, Config
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.console_pane import ConsolePane
+from tuivirt.ui.help_screen import HelpScreen
 from tuivirt.ui.main_screen import MainScreen
+from tuivirt.ui.prompt_screen import PromptScreen
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)
@@ -74,18 +77,8 @@ async def test_console_echo_flood_and_detach(guest_name: str) -> None:
         await type_line(pilot, "echo $((6*7))")
         await wait_until(pilot, lambda: "42" in last_lines(pane), timeout=10)
 
-        await type_line(pilot, "seq 1 50000")
-        await asyncio.sleep(0.3)  # the flood is under way
-        # A key the app itself answers (full screen), posted as the terminal driver would; timed
-        # with plain sleeps, since Pilot's own waits are for the screen to go idle, which a
-        # flooding console does not do.
-        started = time.monotonic()
-        app.post_message(events.Key("f11", None))
-        while not app.main.has_class("-console-full") and time.monotonic() - started < 5:
-            await asyncio.sleep(0.01)
-        answered = time.monotonic() - started
-        assert answered < 1.0, f"the app took {answered:.2f} s to answer a key during the flood"
-        await wait_until(pilot, lambda: "50000" in last_lines(pane), timeout=120)
+        await type_line(pilot, "seq 1 10000")
+        await wait_until(pilot, lambda: "10000" in last_lines(pane), timeout=120)
         await wait_until(pilot, lambda: last_lines(pane)[-1].startswith(PROMPT.strip()), timeout=30)
 
         await pilot.press("ctrl+right_square_bracket")
@@ -96,6 +89,39 @@ async def test_console_echo_flood_and_detach(guest_name: str) -> None:
     while console_pids(guest_name) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert console_pids(guest_name) == []
+
+
+async def flooding(pane: ConsolePane) -> None:
+    """Until ``yes`` fills the pane: lines of y and nothing else below the command."""
+    deadline = time.monotonic() + 30
+    while last_lines(pane)[-3:] != ["y", "y", "y"]:
+        assert time.monotonic() < deadline, f"no flood; screen:\n{pane.emulator.text()}"
+        await asyncio.sleep(0.05)
+
+
+async def test_keys_are_answered_during_a_flood(guest_name: str) -> None:
+    """`yes` in the guest: keys the app answers itself (full screen, help) within a second each.
+    Posted as the terminal driver posts them, timed with plain sleeps: Pilot's own waits are for
+    the screen to go idle, which a flooding console never does."""
+    virsh("start", guest_name)
+    app = TuivirtApp([LOCAL], refresh=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_console(pilot, app, guest_name)
+        await reach_prompt(pilot, pane)
+        await type_line(pilot, "yes")
+        await flooding(pane)
+        for _ in range(3):
+            await answers_key(app, "f11", lambda: app.main.has_class("-console-full"))
+            await answers_key(app, "f11", lambda: not app.main.has_class("-console-full"))
+        await answers_key(app, "f6", lambda: app.focused is app.main.table)
+        await answers_key(app, "question_mark", lambda: isinstance(app.screen, HelpScreen))
+        await answers_key(app, "escape", lambda: isinstance(app.screen, MainScreen))
+        pane.focus()
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: last_lines(pane)[-1].startswith(PROMPT.strip()), timeout=30)
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: not app.main.dock.panes, timeout=5)
+        await app.workers.wait_for_complete()
 
 
 async def test_busy_console_can_be_taken_over(guest_name: str) -> None:
@@ -143,5 +169,97 @@ async def test_awkward_guest_name(make_guest: Callable[[str], str]) -> None:
         await wait_until(pilot, lambda: "42" in last_lines(pane), timeout=10)
         assert "^b detach" in pane._status()
         await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: not app.main.dock.panes, timeout=5)
+        await app.workers.wait_for_complete()
+
+
+async def test_console_keys_across_two_consoles(make_guest: Callable[[str], str], tmp_path: Path) -> None:
+    """The pty sized to the pane, F6 back to the tables, Ctrl+PgUp/PgDn between consoles,
+    Shift+PgUp/PgDn through the scrollback, F2 logging (and an unwritable file), r after the guest
+    stopped, F12 closing one console and showing the other."""
+    first, second = (make_guest(f"tuivirt-it-{uuid.uuid4().hex[:8]}") for _ in range(2))
+    virsh("start", first)
+    virsh("start", second)
+    app = TuivirtApp([LOCAL], refresh=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane_a = await open_console(pilot, app, first)
+        await reach_prompt(pilot, pane_a)
+        # virsh's pty has the pane's size (a serial line carries none to the guest itself).
+        child = pane_a.session._child
+        assert child is not None
+        assert child.getwinsize() == (pane_a.size.height - 1, pane_a.size.width) == pane_a.emulator.size
+
+        await pilot.press("f6")
+        assert app.focused is app.main.table
+        pane_b = await open_console(pilot, app, second)
+        await reach_prompt(pilot, pane_b)
+
+        def shown_pane() -> tuple[object, bool, bool]:
+            return app.focused, pane_a.display, pane_b.display
+
+        await pilot.press("ctrl+pageup")
+        assert shown_pane() == (pane_a, True, False)
+        await pilot.press("ctrl+pagedown")
+        assert shown_pane() == (pane_b, False, True)
+
+        await type_line(pilot, "seq 1 200")
+        await wait_until(pilot, lambda: last_lines(pane_b)[-1].startswith(PROMPT.strip()), timeout=30)
+
+        def numbers() -> list[int]:
+            return [int(line) for line in last_lines(pane_b) if line.isdigit()]
+
+        shown = numbers()
+        await pilot.press("shift+pageup")
+        assert "scrolled back" in pane_b._status() and min(numbers()) < min(shown)
+        await pilot.press("shift+pagedown")
+        assert "scrolled back" not in pane_b._status() and numbers() == shown
+
+        log = tmp_path / "console.log"
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one("#prompt", Input).value = str(log)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane_b.session.logging and app.focused is pane_b)
+        await type_line(pilot, "echo logged-$((6*7))")
+        await wait_until(pilot, lambda: "logged-42" in log.read_text(errors="replace"), timeout=10)
+        await pilot.press("f2")
+        assert not pane_b.session.logging
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one("#prompt", Input).value = "/proc/no-such-dir/console.log"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("Cannot log to" in str(n.message) for n in app._notifications))
+        assert not pane_b.session.logging
+
+        virsh("destroy", second)
+        await wait_until(pilot, lambda: pane_b.state is ConsoleState.CLOSED, timeout=10)
+        pane_b.focus()
+        await pilot.press("r")  # try now: the guest is still off
+        await wait_until(pilot, lambda: pane_b.state is ConsoleState.NOT_RUNNING, timeout=10)
+        assert "guest not running" in pane_b._status()
+
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: app.main.dock.panes == [pane_a], timeout=5)
+        assert shown_pane() == (pane_a, True, False) and pane_a.state is ConsoleState.ATTACHED
+        await app.workers.wait_for_complete()
+    assert console_pids(second) == []
+
+
+@pytest.mark.parametrize("prefix", ["--domain=", "-"])
+async def test_a_name_that_reads_as_an_option_reaches_its_own_console(
+    make_guest: Callable[[str], str], prefix: str
+) -> None:
+    """A guest named "--domain=other" once attached the console of "other" (shut off here: the
+    pane would say not running); by UUID it reaches its own prompt."""
+    other = make_guest(f"tuivirt-it-{uuid.uuid4().hex[:8]}")
+    name = make_guest(f"{prefix}{other}" if prefix == "--domain=" else f"-{uuid.uuid4().hex[:8]}")
+    virsh("start", "--domain", name)
+    app = TuivirtApp([LOCAL], refresh=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_console(pilot, app, name)
+        await reach_prompt(pilot, pane)
+        assert pane._status().startswith(f" {name} on localhost: attached")
+        assert virsh("domstate", "--domain", other).strip() == "shut off"
+        await pilot.press("f12")
         await wait_until(pilot, lambda: not app.main.dock.panes, timeout=5)
         await app.workers.wait_for_complete()

@@ -28,6 +28,12 @@ NOT_RUNNING = b"The domain is not running"
 # virsh's noise on hosts without polkit; it would be the first line of every console.
 POLKIT_NOISE = re.compile(rb"Authorization not available\. Check if polkit[^\n]*\n")
 SETTLE_SECONDS = 0.3  # a busy console says so just after the banner: wait that long before "attached"
+READ_BYTES = 4096  # per read: a flood is handed over in slices the UI can interleave with
+# The output listener (terminal emulation, pure Python) holds the interpreter while it runs: after
+# each call the reader sleeps this many times as long as the call took. A flooding guest then has
+# at most half of the interpreter, and the UI thread gets it whole meanwhile (without the pause,
+# Python's GIL hand-over starved the UI for seconds); virsh and the guest wait on the full pty.
+YIELD_RATIO = 3.0
 
 
 class ConsoleState(StrEnum):
@@ -153,13 +159,15 @@ class ConsoleSession:
         banner_at: float | None = None
         while True:
             try:
-                data = child.read_nonblocking(65536, timeout=None if attached else SETTLE_SECONDS)
+                data = child.read_nonblocking(READ_BYTES, timeout=None if attached else SETTLE_SECONDS)
             except pexpect.TIMEOUT:
                 data = b""
             except (pexpect.EOF, OSError):
                 break
             if attached:
+                started = time.monotonic()
                 self._output(data)
+                time.sleep((time.monotonic() - started) * YIELD_RATIO)
                 continue
             head = POLKIT_NOISE.sub(b"", head + data)
             if BUSY in head or NOT_RUNNING in head:

@@ -24,6 +24,7 @@ from tuivirt.backend.terminal import Cell, TerminalEmulator
 from tuivirt.ui.keymap import Keymapped
 
 FRAME_SECONDS = 1 / 30  # at most this many repaints a second, however fast the guest writes
+SCROLLING_FRAME_SECONDS = 1 / 10  # ... and this many while the whole screen moves (a flood)
 
 STATE_TEXT = {
     ConsoleState.ATTACHING: "attaching…",
@@ -107,6 +108,7 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self._cursor: tuple[int, int] | None = None
         self._frame: dict[int, list[Cell]] = {}  # the screen as last copied from the emulator
         self._styles: dict[tuple[str, str, bool, bool, bool, bool], Style] = {}
+        self._strips: dict[int, Strip] = {}  # painted lines, kept until their row changes
 
     # -- reader thread ---------------------------------------------------------------------
 
@@ -139,10 +141,11 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self.refresh(Region(0, 0, self.size.width, 1))
 
     def on_console_pane_output(self, _message: ConsolePane.Output) -> None:
-        self._take_frame()
-        self.set_timer(FRAME_SECONDS, self._next_frame)
+        changed = self._take_frame()
+        scrolling = changed >= self.emulator.size[0]
+        self.set_timer(SCROLLING_FRAME_SECONDS if scrolling else FRAME_SECONDS, self._next_frame)
 
-    def _take_frame(self, everything: bool = False) -> None:
+    def _take_frame(self, everything: bool = False) -> int:
         """Copy the changed lines under one hold of the emulator's lock, then repaint them.
 
         Painting reads only this copy: a guest flooding its console keeps the reader thread
@@ -154,8 +157,12 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self._frame.update(lines)
         if everything:
             self._frame = {y: cells for y, cells in self._frame.items() if y < rows}
+        if everything:
+            self._strips.clear()
         for y in lines.keys() | was:
+            self._strips.pop(y, None)
             self.refresh(Region(0, y + 1, self.size.width, 1))
+        return len(lines)
 
     def _next_frame(self) -> None:
         self._output_posted = False
@@ -251,19 +258,38 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
             status = Style(bold=True, reverse=True) if self.has_focus else Style(reverse=True)
             return Strip([Segment(self._status()[:width].ljust(width), base + status)])
         row = y - 1
+        strip = self._strips.get(row)
+        if strip is None or strip.cell_length != width:
+            strip = self._strips[row] = self._paint_row(row, width, base)
+        return strip
+
+    def _paint_row(self, row: int, width: int, base: Style) -> Strip:
+        """One segment per run of cells with the same style: a line of plain text is one segment,
+        not one per character (a full repaint during a flood was most of the UI's time)."""
         cells = self._frame.get(row)
         if cells is None:
             return Strip.blank(width, base)
-        cursor = self._cursor if self.has_focus else None
+        cursor_x = self._cursor[1] if self._cursor and self.has_focus and self._cursor[0] == row else -1
         segments = []
+        run: list[str] = []
+        run_style: Style | None = None
         for x, cell in enumerate(cells[:width]):
             if not cell.data:
                 continue  # the right half of a wide character drawn just before
-            segments.append(Segment(cell.data, base + self._style(cell, cursor == (row, x))))
-        return Strip(segments).simplify().adjust_cell_length(width, base)
+            style = self._style(cell, x == cursor_x)
+            if style is not run_style and run:
+                segments.append(Segment("".join(run), base + run_style if run_style else base))
+                run = []
+            run_style = style
+            run.append(cell.data)
+        if run:
+            segments.append(Segment("".join(run), base + run_style if run_style else base))
+        return Strip(segments).adjust_cell_length(width, base)
 
     def on_focus(self) -> None:
+        self._strips.clear()  # the cursor shows only while focused
         self.refresh()
 
     def on_blur(self) -> None:
+        self._strips.clear()
         self.refresh()
