@@ -8,7 +8,7 @@ import sys
 
 from tuivirt.backend.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.snapshot_once import host_as_dict, snapshot_hosts
-from tuivirt.format import format_kib, format_pair, format_pct
+from tuivirt.format import format_kib, format_pair, format_pct, printable
 
 HEADER = ("Host", "Name", "State", "vCPU", "Memory", "CPU%", "Mem%", "Disk r/w", "Net rx/tx", "Autostart")
 
@@ -20,7 +20,7 @@ def table_lines(snapshots: list[HostSnapshot]) -> list[str]:
             rows.append(
                 (
                     d.host,
-                    d.name,
+                    printable(d.name),
                     d.state.label,
                     str(d.vcpus),
                     format_kib(d.memory_kib),

@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Input, Select
 from tests.app.test_create_form import open_form, type_into
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, TEST_POOL, _remove_guest, ensure_pool, virsh
+from tests.integration.test_console import console_pids
 from tuivirt.app import TuivirtApp
 from tuivirt.backend import testguest
 from tuivirt.backend.console import ConsoleState
@@ -74,7 +75,31 @@ async def test_create_by_direct_kernel_boot_and_reach_the_prompt(new_name: str) 
             await pilot.press("enter")
             await pilot.pause(1)
         await pilot.press("ctrl+right_square_bracket")
+        await wait_until(pilot, lambda: not app.main.dock.panes, timeout=5)
         await app.workers.wait_for_complete()
+        assert app.focused is app.main.table
+    assert console_pids(new_name) == []  # detached: no virsh left
+    assert "running" in virsh("domstate", new_name)  # and the guest runs on
+
+
+async def test_failure_at_start_removes_the_guest_and_its_volume(new_name: str) -> None:
+    """A kernel that exists (the checker passes) but is no kernel: QEMU refuses it at start, after
+    the volume was made and the guest defined. Both are removed; the form keeps its values."""
+    app = TuivirtApp([HostConfig("localhost", SYSTEM_URI)], refresh=0.5)
+    async with app.run_test(size=(120, 45)) as pilot:
+        form = await open_form(pilot, app, rows=0)
+        await fill(pilot, form, new_name)
+        form.query_one("#kernel", Input).value = "/etc/hostname"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        result = form.query_one("#form-result")
+        await wait_until(pilot, lambda: "failed" in str(result.render()), timeout=60)
+        assert f"starting {new_name} failed" in str(result.render())
+        assert "could not clean up" not in str(result.render())
+        assert isinstance(app.screen, CreateScreen)
+        assert form.query_one("#kernel", Input).value == "/etc/hostname"
+    assert new_name not in virsh("list", "--all", "--name").split()
+    assert f"{new_name}.qcow2" not in virsh("vol-list", TEST_POOL)
 
 
 async def test_failure_after_the_volume_was_made_removes_it(new_name: str) -> None:

@@ -67,3 +67,38 @@ def test_config_hosts_come_first_and_command_line_adds(monkeypatch: pytest.Monke
         HostConfig("localhost-2", "qemu:///system"),  # a name no other host has
     ]
     assert hosts_from_args(build_parser().parse_args([]), [lab]) == [lab]  # no default URI added
+
+
+def test_list_prints_the_table_and_exits_1_when_a_host_is_down(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dead = "qemu:///system?socket=/nonexistent/libvirt-sock"
+    config = tmp_path / "none.toml"
+    code = main(["list", "--demo", "-c", dead, "--interval", "0.05", "--config", str(config)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "Host",
+        "Name",
+        "State",
+        "vCPU",
+        "Memory",
+        "CPU%",
+        "Mem%",
+        "Disk",
+        "r/w",
+        "Net",
+        "rx/tx",
+        "Autostart",
+    ]
+    assert len(lines) == 1 + 14 and all(line.startswith("demo ") for line in lines[1:])
+    assert [line.split()[1] for line in lines[1:]] == sorted(line.split()[1] for line in lines[1:])
+    assert any(line.split()[1:4] == ["mail-relay", "paused", "1"] for line in lines[1:])
+    assert err.startswith(f"tuivirt: localhost ({dead}) is down: ")
+    assert "/nonexistent/libvirt-sock" in err and len(err.splitlines()) == 1
+
+
+def test_list_exits_0_when_every_host_is_up(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["list", "--demo", "--json", "--interval", "0.05", "--config", str(tmp_path / "x.toml")]) == 0
+    assert capsys.readouterr().err == ""
