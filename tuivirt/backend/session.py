@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import weakref
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -132,7 +133,7 @@ class HostSession:
         self._events.put((dom.UUIDString(), event))
         self._wake.set()
 
-    def _on_close(self, _conn: object, reason: int, _opaque: object) -> None:
+    def _on_close(self, reason: int) -> None:
         """Runs on the event loop thread when the connection dies."""
         self._lost = CLOSE_REASONS.get(reason, f"connection closed (reason {reason})")
         self._wake.set()
@@ -194,7 +195,9 @@ class HostSession:
         except libvirt.libvirtError as exc:
             if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:  # the test driver has none
                 raise
-        conn.registerCloseCallback(self._on_close, None)
+        # Through a weak reference: libvirt-python keeps what it is given here for good on drivers
+        # that have no close callbacks (the test driver), and with it this session and its history.
+        conn.registerCloseCallback(_relay_close, weakref.ref(self))
         self._callback_ids = [
             conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None)
         ]
@@ -262,3 +265,10 @@ class HostSession:
                 conn.unregisterCloseCallback()
         self._callback_ids = []
         shared.close()  # now, or when the last call() on it returns
+
+
+def _relay_close(_conn: object, reason: int, session: weakref.ref[HostSession]) -> None:
+    """libvirt's close callback, on the event loop thread: tells the session, if it still exists."""
+    alive = session()
+    if alive is not None:
+        alive._on_close(reason)

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from tuivirt.backend.connection import describe_error
 from tuivirt.backend.create import CreateError, create_guest
@@ -38,6 +38,7 @@ from tuivirt.backend.guest_spec import (
 from tuivirt.backend.host_offer import read_offer
 from tuivirt.backend.osinfo import GENERIC, find_variant, load_variants
 from tuivirt.backend.session import HostSession
+from tuivirt.ui.app_footer import AppFooter
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.preview_screen import PreviewScreen
@@ -177,7 +178,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
             ):
                 button.compact = True
                 yield button
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "New guest"

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Header, Label, Sparkline, Static, TabbedContent, TabPane
 
 from tuivirt.backend.connection import describe_error
 from tuivirt.backend.details import DomainDetails, read_details
 from tuivirt.backend.models import DomainSnapshot
 from tuivirt.backend.session import HostSession
 from tuivirt.format import format_kib, format_pct, printable
+from tuivirt.ui.app_footer import AppFooter
 from tuivirt.ui.keymap import Keymapped
 
 
@@ -68,7 +69,7 @@ class DetailsScreen(Keymapped, Screen[None]):
                 yield Static("reading…", id="network-text")
             with TabPane("XML", id="xml"), VerticalScroll(id="xml-scroll"):
                 yield Static("reading…", id="xml-text")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = f"{printable(self._domain.name)} on {self._domain.host}"

@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tuivirt.backend import health
 from tuivirt.backend.connection import describe_error
@@ -26,6 +26,7 @@ from tuivirt.backend.health import HostStorage, Level, PoolHealth
 from tuivirt.backend.models import HostSnapshot, HostStatus
 from tuivirt.backend.session import HostSession
 from tuivirt.format import format_kib
+from tuivirt.ui.app_footer import AppFooter
 from tuivirt.ui.keymap import Keymapped
 
 REPAINT_SECONDS = 2.0
@@ -212,7 +213,7 @@ class HealthScreen(Keymapped, Screen[None]):
         with VerticalScroll(id="health-hosts"):
             yield Static("", id="health-summary")
             yield Static("No hosts.", id="health-empty")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Host health"

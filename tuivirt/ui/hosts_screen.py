@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from tuivirt.backend.models import HostConfig, HostSnapshot
 from tuivirt.config_save import ConfigSaveError
+from tuivirt.ui.app_footer import AppFooter
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.host_form_screen import HostFormScreen
 from tuivirt.ui.hosts_table import host_state_text
@@ -47,7 +48,7 @@ class HostsScreen(Keymapped, ModalScreen[None]):
             yield Label("Hosts", classes="dialog-title")
             yield DataTable(cursor_type="row", zebra_stripes=False, id="host-list")
             yield Static("", id="hosts-file", classes="dialog-note")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

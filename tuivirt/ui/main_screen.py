@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from tuivirt.backend.actions import SPECS, Action, ActionSpec
 from tuivirt.backend.connection import describe_error
@@ -20,6 +20,7 @@ from tuivirt.backend.console import ConsoleState
 from tuivirt.backend.delete import DeleteOptions, DeletePlan, plan_delete
 from tuivirt.backend.models import HostSnapshot
 from tuivirt.config import DETACH_BINDING
+from tuivirt.ui.app_footer import AppFooter
 from tuivirt.ui.confirm_screen import ConfirmScreen
 from tuivirt.ui.console_dock import ConsoleDock
 from tuivirt.ui.console_pane import ConsolePane
@@ -103,7 +104,7 @@ class MainScreen(Keymapped, Screen[None]):
                 yield DomainsTable(self.tuivirt.pending.label, id="domains")
                 yield FilterBar(id="filter")
             yield ConsoleDock(id="consoles")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
