@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-import weakref
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
