@@ -52,7 +52,9 @@ async def test_selection_survives_refresh_sort_and_filter(big_host: HostConfig) 
         chosen = table.cursor_key
         assert chosen is not None and domain(table, chosen).name == "guest-0123"
 
-        await pilot.pause(0.5)  # a few polls
+        for _ in range(3):  # three polls
+            seen = app.snapshots[big_host.uri]
+            await wait_until(pilot, lambda seen=seen: app.snapshots[big_host.uri] is not seen)  # type: ignore[misc]
         assert table.cursor_key == chosen
 
         await pilot.press("greater_than_sign")  # sort by the next column: state

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -22,16 +21,15 @@ pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)
 
 
-async def test_start_from_virsh_shows_within_a_second(guest_name: str) -> None:
-    """The poll is every 60 s here: only the lifecycle event can make it in time."""
+async def test_start_from_virsh_shows_by_the_event(guest_name: str) -> None:
+    """The poll is every 60 s here: only the lifecycle event can show the start within 20 s. (How
+    fast is a figure for benchmarks, not a test: a loaded CI machine must not fail it.)"""
     app = TuivirtApp([LOCAL], refresh=60)
     async with app.run_test(size=(120, 30)) as pilot:
         table = app.query_one(DomainsTable)
         await wait_until(pilot, lambda: state_of(table, guest_name) == "shut off", timeout=15)
-        started = time.monotonic()
         virsh("start", guest_name)
-        await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=5)
-        assert time.monotonic() - started < 1.0 + 0.5  # virsh start's own return is inside this
+        await wait_until(pilot, lambda: state_of(table, guest_name) == "running", timeout=20)
 
 
 async def test_cpu_is_measured_while_the_guest_boots(guest_name: str) -> None:
