@@ -1,132 +1,140 @@
-"""Console pane: keystroke-to-echo latency, and output throughput while the UI stays responsive.
+"""Console pane in a real terminal: keystroke to echo, and keys the app answers while the guest floods.
 
-Needs the real daemon and the test guest (scripts/setup-host.sh). Runs the app headless
-(Textual's run_test) with a real guest booted by direct kernel boot under TCG:
+Needs the real daemon and the test guest (scripts/setup-host.sh). tuivirt runs in tmux (160x50,
+a tmux server of the benchmarks' own) on qemu:///system with a throwaway test guest booted under
+TCG; every time is from the key written to the terminal (`tmux send-keys`) until the changed
+frame is read back from it (`tmux capture-pane`, polled every 5 ms):
 
-    .venv/bin/python benchmarks/bench_console.py [--keys 100] [--lines 200000]
+    .venv/bin/python benchmarks/bench_console.py [--keys 30] [--presses 10]
 
-Latency: a printable key pressed in the pane (Pilot) until the guest's echo of it is on the
-pane's emulated screen (the pyte screen the pane draws from). Throughput: `seq 1 N` in the
-guest, bytes the pane received over the time from the command to the prompt coming back;
-meanwhile F11 (full screen, handled by the app itself) is pressed every 200 ms and the time
-until the app has applied it is recorded.
+- echo: a letter typed at the guest's shell prompt until it shows on the screen;
+- during `yes` in the guest: F11 (full screen on, then off: the hosts table's header goes and
+  comes back), then, after F6 gave the tables the keys, `?` (the keys screen shows) and Esc.
+
+PYTHONPATH=/some/export measures another copy (e.g. the commit before, from `git archive`).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import statistics
+import signal
 import time
 import uuid
+from collections.abc import Callable
 
 import libvirt
-from textual import events
-from textual.pilot import Pilot
+from benchlib import (
+    capture,
+    kill_session,
+    launch,
+    md_table,
+    median,
+    own_tmux_server,
+    p95,
+    raise_exit,
+    source_note,
+    tmux,
+    tuivirt_pid,
+    wait_for,
+    wait_until,
+)
 
-from tuivirt.app import TuivirtApp
 from tuivirt.backend import testguest
-from tuivirt.backend.console import ConsoleState
-from tuivirt.backend.models import HostConfig
-from tuivirt.ui.console_pane import ConsolePane
-from tuivirt.ui.domains_table import row_key
 
 URI = "qemu:///system"
+SESSION = "console"
+POLL = 0.005
+HOSTS_HEADER = "Hypervisor"  # a column title of the hosts table, gone in full screen
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def timed(key: str, done: Callable[[str], bool], timeout: float = 30) -> float:
+    """Milliseconds from ``key`` sent to the first captured screen where ``done`` holds."""
+    started = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, key)
+    return (wait_until(SESSION, done, POLL, timeout) - started) * 1000
 
 
-async def until(pilot: Pilot[None], predicate: object, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.001)
+def echo_latencies(count: int) -> list[float]:
+    times = []
+    for i in range(count):
+        letter = "abcdefghij"[i % 10]
+        before = capture(SESSION).count(letter)
+        times.append(timed(letter, lambda screen, b=before, c=letter: screen.count(c) > b))
+    tmux("send-keys", "-t", SESSION, "C-u")
+    return times
 
 
-async def run(name: str, uuid_str: str, keys: int, lines: int) -> None:
-    app = TuivirtApp([HostConfig("localhost", URI)], refresh=2)
-    async with app.run_test(size=(120, 40)) as pilot:
-        table = app.main.table
-        key = row_key(URI, uuid_str)
-        await until(pilot, lambda: table.item(key) is not None, 20)
-        table.select_key(key)
-        await pilot.press("c")
-        pane = app.main.dock.pane_for(key)
-        assert isinstance(pane, ConsolePane)
-        await until(pilot, lambda: pane.state is ConsoleState.ATTACHED, 20)
-        while testguest.PROMPT.strip() not in pane.emulator.text():
-            await pilot.press("enter")
-            await pilot.pause(1)
+def flood_latencies(presses: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"F11 on": [], "F11 off": [], "?": [], "Esc": []}
+    for _ in range(presses):
+        times["F11 on"].append(timed("F11", lambda s: HOSTS_HEADER not in s))
+        times["F11 off"].append(timed("F11", lambda s: HOSTS_HEADER in s))
+        tmux("send-keys", "-t", SESSION, "F6")  # the tables take the keys (the pane sends ? to the guest)
+        time.sleep(0.3)
+        times["?"].append(timed("?", lambda s: "Keys: guests and hosts" in s))
+        times["Esc"].append(timed("Escape", lambda s: "Keys: guests and hosts" not in s))
+        tmux("send-keys", "-t", SESSION, "c")  # back into the console pane
+        wait_until(SESSION, lambda s: "F6 tables" in s, POLL)
+        time.sleep(0.2)
+    return times
 
-        # Keys are posted as the terminal driver posts them, and waited for with plain sleeps:
-        # Pilot's own waits are for the screen to go idle, which is not what a user waits for.
-        latencies = []
-        for i in range(keys):
-            char = "abcdefghij"[i % 10]
-            before = pane.emulator.text().count(char)
-            started = time.perf_counter()
-            app.post_message(events.Key(char, char))
-            await until(pilot, lambda c=char, b=before: pane.emulator.text().count(c) > b, 5)
-            latencies.append((time.perf_counter() - started) * 1000)
-        await pilot.press("ctrl+u")  # clear the typed line
 
-        received = 0
-        feed = pane._from_guest
+def run(name: str, keys: int, presses: int) -> None:
+    launch(SESSION, [URI], 2, {})
+    pid = tuivirt_pid(SESSION)
+    wait_for(SESSION, name, 0.05, 30)
+    tmux("send-keys", "-t", SESSION, "/", *name, "Enter")
+    time.sleep(0.5)
+    tmux("send-keys", "-t", SESSION, "c")
+    wait_for(SESSION, "attached", 0.05, 30)
+    deadline = time.monotonic() + 60
+    while testguest.PROMPT.strip() not in capture(SESSION):
+        assert time.monotonic() < deadline, capture(SESSION)
+        tmux("send-keys", "-t", SESSION, "Enter")
+        time.sleep(1)
+    echo = echo_latencies(keys)
+    tmux("send-keys", "-t", SESSION, "yes", "Enter")
+    wait_until(SESSION, lambda s: s.count("\ny ") + s.count("\ny\n") > 10, 0.05, 30)
+    cpu_before = time.monotonic()
+    flood = flood_latencies(presses)
+    seconds = time.monotonic() - cpu_before
+    tmux("send-keys", "-t", SESSION, "C-c")
+    kill_session(SESSION, pid)
 
-        def counting(data: bytes) -> None:
-            nonlocal received
-            received += len(data)
-            feed(data)
-
-        pane.session._on_output = counting
-        await pilot.press(*f"seq 1 {lines}", "enter")
-        started = time.perf_counter()
-        key_latencies = []
-        last = str(lines)
-        while not any(line.strip() == last for line in pane.emulator.text().splitlines()):
-            await asyncio.sleep(0.2)
-            full = app.main.has_class("-console-full")
-            pressed = time.perf_counter()
-            app.post_message(events.Key("f11", None))
-            await until(pilot, lambda f=full: app.main.has_class("-console-full") != f, 10)
-            key_latencies.append((time.perf_counter() - pressed) * 1000)
-        seconds = time.perf_counter() - started
-        await pilot.press("ctrl+right_square_bracket")
-        await app.workers.wait_for_complete()
-
-    print("| figure | median | p95 | n |")
-    print("| --- | --- | --- | --- |")
-    print(
-        f"| keystroke to echo on the pane (ms) | {statistics.median(latencies):.1f} "
-        f"| {percentile(latencies, 0.95):.1f} | {len(latencies)} |"
-    )
-    print(
-        f"| app key (F11) during `seq 1 {lines}` (ms) | {statistics.median(key_latencies):.1f} "
-        f"| {percentile(key_latencies, 0.95):.1f} (max {max(key_latencies):.1f}) | {len(key_latencies)} |"
-    )
-    print(
-        f"| output rendered: {received / 1024:.0f} KiB in {seconds:.1f} s "
-        f"| {received / 1024 / seconds:.0f} KiB/s | | 1 |"
-    )
+    print(f"Measured: {source_note()}")
+    rows: list[list[object]] = [
+        ["echo of a typed letter", f"{median(echo):.1f}", f"{p95(echo):.1f}", f"{max(echo):.1f}", len(echo)]
+    ]
+    for key, values in flood.items():
+        rows.append(
+            [
+                f"{key} during `yes`",
+                f"{median(values):.1f}",
+                f"{p95(values):.1f}",
+                f"{max(values):.1f}",
+                len(values),
+            ]
+        )
+    print(md_table(["key to frame read back (ms)", "median", "p95", "max", "n"], rows))
+    print(f"\n{sum(len(v) for v in flood.values())} keys during {seconds:.0f} s of `yes`.")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--keys", type=int, default=100)
-    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--keys", type=int, default=30, help="letters typed for the echo figure")
+    parser.add_argument("--presses", type=int, default=10, help="rounds of F11, F11, ?, Esc in the flood")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, raise_exit)
+    signal.signal(signal.SIGHUP, raise_exit)
     conn = libvirt.open(URI)
     name = f"tuivirt-bench-console-{uuid.uuid4().hex[:6]}"
     dom = testguest.define(conn, name)
     try:
         dom.create()
-        asyncio.run(run(name, dom.UUIDString(), args.keys, args.lines))
+        with own_tmux_server():
+            run(name, args.keys, args.presses)
     finally:
         if dom.isActive():
             dom.destroy()

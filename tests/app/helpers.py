@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tuivirt.backend.models import DomainSnapshot
+from pathlib import Path
+
+from tuivirt.backend.models import DomainSnapshot, HostConfig
+from tuivirt.cli import demo_uri
 from tuivirt.ui.domains_table import DomainsTable
 
 
@@ -25,3 +28,10 @@ def state_of(table: DomainsTable, name: str) -> str | None:
     """The State cell of the guest called ``name`` (an action's progress while one runs)."""
     key = key_of(table, name)
     return None if key is None else table.cell_text(key, "state")
+
+
+def demo_copy(folder: Path, name: str) -> HostConfig:
+    """A second host with the demo's guests: a copy of the demo node file (same UUIDs, own state)."""
+    path = folder / f"{name}.xml"
+    path.write_text(Path(demo_uri().removeprefix("test://")).read_text())
+    return HostConfig(name, f"test://{path}")

@@ -18,7 +18,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from tests.app.helpers import domain, key_of, state_of
+from tests.app.helpers import demo_copy, domain, key_of, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
@@ -255,9 +255,7 @@ async def test_marked_guests_report_each_success_and_failure() -> None:
 
 async def test_marks_across_hosts_one_host_gone(tmp_path: Path) -> None:
     """A host lost between marking and acting fails its guests only."""
-    other_file = tmp_path / "other.xml"
-    other_file.write_text(Path(demo_uri().removeprefix("test://")).read_text())
-    other = HostConfig("other", f"test://{other_file}")
+    other = demo_copy(tmp_path, "other")
     app = TuivirtApp([DEMO, other])
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.main.table

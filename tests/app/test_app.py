@@ -7,7 +7,7 @@ from pathlib import Path
 
 import libvirt
 
-from tests.app.helpers import domain, names, state_of
+from tests.app.helpers import demo_copy, domain, names, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
@@ -126,9 +126,7 @@ async def test_names_with_control_characters_are_drawn_escaped() -> None:
 async def test_cursor_waits_for_its_guest_while_its_host_is_away(tmp_path: Path) -> None:
     """Cursor on a guest of host B; B goes away: no row is selected (an action would hit a
     neighbour); B comes back: the cursor is on that guest again."""
-    other_file = tmp_path / "other.xml"
-    other_file.write_text(Path(demo_uri().removeprefix("test://")).read_text())
-    other = HostConfig("other", f"test://{other_file}")
+    other = demo_copy(tmp_path, "other")
     app = TuivirtApp([DEMO, other])
     async with app.run_test(size=(120, 30)) as pilot:
         table = app.query_one(DomainsTable)

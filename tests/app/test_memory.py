@@ -15,7 +15,7 @@ from typing import Any
 from textual.dom import DOMNode
 from textual.pilot import Pilot
 
-from tests.app.helpers import domain
+from tests.app.helpers import demo_copy, domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.models import HostConfig
@@ -50,9 +50,7 @@ async def reconnect(pilot: Pilot[Any], app: TuivirtApp, other: HostConfig, times
 
 
 async def test_help_screens_and_reconnects_keep_nothing(tmp_path: Path) -> None:
-    other_file = tmp_path / "other.xml"
-    other_file.write_text(Path(demo_uri().removeprefix("test://")).read_text())
-    other = HostConfig("other", f"test://{other_file}")
+    other = demo_copy(tmp_path, "other")
     app = TuivirtApp([DEMO, other])
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.main.table

@@ -234,8 +234,13 @@ async def test_console_keys_across_two_consoles(make_guest: Callable[[str], str]
         virsh("destroy", second)
         await wait_until(pilot, lambda: pane_b.state is ConsoleState.CLOSED, timeout=10)
         pane_b.focus()
+        before = pane_b.session._child
         await pilot.press("r")  # try now: the guest is still off
-        await wait_until(pilot, lambda: pane_b.state is ConsoleState.NOT_RUNNING, timeout=10)
+        await wait_until(
+            pilot,
+            lambda: pane_b.session._child is not before and pane_b.state is ConsoleState.NOT_RUNNING,
+            timeout=10,
+        )
         assert "guest not running" in pane_b._status()
 
         await pilot.press("f12")

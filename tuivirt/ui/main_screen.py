@@ -298,9 +298,14 @@ class MainScreen(Keymapped, Screen[None]):
         self.app.push_screen(ConfirmScreen("Take over the console?", body, "Take over"), answered)
 
     def reattach_consoles(self, key_states: dict[str, bool]) -> None:
-        """Panes whose guest stopped reattach by themselves once it runs again."""
+        """Panes whose guest stopped reattach by themselves once it runs again: once the table has
+        seen it stopped, then running (a poll taken just before the stop still says running)."""
         for pane in self.query(ConsolePane):  # a query, not the dock: none while shutting down
-            if key_states.get(pane.key) and pane.state in (ConsoleState.CLOSED, ConsoleState.NOT_RUNNING):
+            if pane.state not in (ConsoleState.CLOSED, ConsoleState.NOT_RUNNING):
+                pane.guest_seen_stopped = False
+            elif pane.key in key_states and not key_states[pane.key]:
+                pane.guest_seen_stopped = True
+            elif key_states.get(pane.key) and pane.guest_seen_stopped:
                 pane.attach()
 
     def _state(self, target: GuestTarget) -> str:
