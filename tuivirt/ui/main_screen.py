@@ -234,7 +234,7 @@ class MainScreen(Keymapped, Screen[None]):
             return
         pane = self.dock.pane_for(target.key)
         if pane is None:
-            detach_keys = self.tuivirt.config.keymap.get(DETACH_BINDING)
+            detach_keys = self.tuivirt.keymap_in_force.get(DETACH_BINDING)  # as checked at start
             pane = ConsolePane(
                 target.key, target.host_uri, target.name, target.host_name, detach_keys, target.uuid
             )
