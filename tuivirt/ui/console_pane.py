@@ -104,7 +104,7 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self.session = ConsoleSession(uri, guest, self._from_guest, self._state_changed, uuid=uuid)
         self.state = ConsoleState.DETACHED
         self.reason = ""
-        self.guest_seen_stopped = False  # since the console closed: reattach when it runs again
+        self.guest_seen_stopped = False  # since the last attach: reattach when it runs again
         self._output_posted = False
         self._cursor: tuple[int, int] | None = None
         self._frame: dict[int, list[Cell]] = {}  # the screen as last copied from the emulator

@@ -300,12 +300,12 @@ class MainScreen(Keymapped, Screen[None]):
     def reattach_consoles(self, key_states: dict[str, bool]) -> None:
         """Panes whose guest stopped reattach by themselves once it runs again: once the table has
         seen it stopped, then running (a poll taken just before the stop still says running)."""
+        waiting = (ConsoleState.CLOSED, ConsoleState.NOT_RUNNING)
         for pane in self.query(ConsolePane):  # a query, not the dock: none while shutting down
-            if pane.state not in (ConsoleState.CLOSED, ConsoleState.NOT_RUNNING):
-                pane.guest_seen_stopped = False
-            elif pane.key in key_states and not key_states[pane.key]:
-                pane.guest_seen_stopped = True
-            elif key_states.get(pane.key) and pane.guest_seen_stopped:
+            active = key_states.get(pane.key)
+            if active is False:
+                pane.guest_seen_stopped = True  # until the pane attaches again
+            elif active and pane.guest_seen_stopped and pane.state in waiting:
                 pane.attach()
 
     def _state(self, target: GuestTarget) -> str:
