@@ -158,6 +158,8 @@ class DomainsTable(SnapshotTable[GuestRow]):
     def forget_host(self, uri: str) -> None:
         gone = self._host_keys.pop(uri, set())
         self.marks -= gone
+        if self.held_key is not None and self.held_key.startswith(row_key(uri, "")):
+            self.release_held()  # the host was removed: its guests will not be back
         self.update_items({}, replace_keys=gone)
 
     def touch(self, keys: Iterable[str]) -> None:
