@@ -31,7 +31,7 @@ SETTLE_SECONDS = 0.3  # a busy console says so just after the banner: wait that 
 READ_BYTES = 4096  # per read: a flood is handed over in slices the UI can interleave with
 # The output listener (terminal emulation, pure Python) holds the interpreter while it runs: after
 # each call the reader sleeps this many times as long as the call took. A flooding guest then has
-# at most half of the interpreter, and the UI thread gets it whole meanwhile (without the pause,
+# at most a quarter of the interpreter, and the UI thread gets it whole meanwhile (without the pause,
 # Python's GIL hand-over starved the UI for seconds); virsh and the guest wait on the full pty.
 YIELD_RATIO = 3.0
 
