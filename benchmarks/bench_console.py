@@ -40,7 +40,7 @@ from benchlib import (
     wait_until,
 )
 
-from tuivirt.backend import testguest
+from tuivirt.testbed import testguest
 
 URI = "qemu:///system"
 SESSION = "console"

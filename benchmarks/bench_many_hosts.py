@@ -76,10 +76,10 @@ from benchlib import (
     wait_until,
 )
 
-from tuivirt.backend.connection import host_name_for, open_connection
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.poller import STATS_GROUPS, HostPoller, read_facts
-from tuivirt.backend.testnode import write_node_file
+from tuivirt.backend.live.connection import host_name_for, open_connection
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.live.poller import STATS_GROUPS, HostPoller, read_facts
+from tuivirt.testbed.testnode import write_node_file
 
 REFRESH = 2.0  # the app's default, passed explicitly so a user's config file cannot change it
 FIRST_ROW = "guest-0000"

@@ -1,7 +1,7 @@
 """HostPoller.tick against the real QEMU driver: RPC calls per tick and tick time vs. the bulk-call floor.
 
 For each guest count N (1, 4, 16 by default) the script makes sure N test guests
-(``tuivirt-bench-NN``, tuivirt.backend.testguest) are defined, started, given ``--boot-wait``
+(``tuivirt-bench-NN``, tuivirt.testbed.testguest) are defined, started, given ``--boot-wait``
 seconds to boot and then paused (``dom.suspend()``, to spare the CPU). Then, each in a fresh
 subprocess of its own:
 
@@ -40,9 +40,9 @@ from typing import Any
 import libvirt
 from benchlib import count_rpc_calls, describe_procs, libvirt_log_env, md_table, median, ms, p95, source_note
 
-from tuivirt.backend import testguest
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.poller import STATS_GROUPS, HostPoller, read_facts
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.live.poller import STATS_GROUPS, HostPoller, read_facts
+from tuivirt.testbed import testguest
 
 PREFIX = "tuivirt-bench-"
 RATIO_TARGET = 1.25

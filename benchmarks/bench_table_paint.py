@@ -1,6 +1,6 @@
 """From a tick's snapshot to the table painted: the UI cost of one poll, headless, at 1,000 and 5,000 guests.
 
-For each guest count the script writes a test-driver node file (tuivirt.backend.testnode) and
+For each guest count the script writes a test-driver node file (tuivirt.testbed.testnode) and
 opens it in-process (``test:///PATH``) twice: once for the app (``TuivirtApp(...).run_test(size=
 (160, 50))``, built with ``refresh=3600`` so that its own HostSession polls once and then sleeps
 through the measurement; the script checks it did not emit again), and once on a connection of
@@ -58,12 +58,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.connection import host_name_for
-from tuivirt.backend.models import HostConfig, HostSnapshot, HostStatus
-from tuivirt.backend.poller import HostPoller, read_facts
-from tuivirt.backend.testnode import write_node_file
-from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.backend.live.connection import host_name_for
+from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
+from tuivirt.backend.live.poller import HostPoller, read_facts
+from tuivirt.testbed.testnode import write_node_file
 from tuivirt.ui.messages import HostUpdated
+from tuivirt.ui.widgets.domains_table import DomainsTable
 
 SIZE = (160, 50)
 TARGET_MS = 30.0
@@ -97,8 +97,8 @@ CASES: dict[str, Callable[[HostSnapshot, int], HostSnapshot]] = {
 
 
 def only_session(app: TuivirtApp) -> Any:
-    """The app's one HostSession (``app.sessions`` is a list, or a dict by URI in newer trees)."""
-    sessions: Any = app.sessions
+    """The app's one HostSession (``app.fleet.sessions`` is a list, or a dict by URI in newer trees)."""
+    sessions: Any = app.fleet.sessions
     return next(iter(sessions.values())) if isinstance(sessions, dict) else sessions[0]
 
 

@@ -59,7 +59,7 @@ from benchlib import (
     wait_stable,
 )
 
-from tuivirt.backend.testnode import write_node_file
+from tuivirt.testbed.testnode import write_node_file
 
 LAUNCH_TARGET_S = 1.0
 RSS_TARGET_MB = 75.0

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
-.venv/bin/python -m tuivirt.backend.testguest define tuivirt-demo --start
+.venv/bin/python -m tuivirt.testbed.testguest define tuivirt-demo --start
 exec .venv/bin/tuivirt -c qemu:///system "$@"

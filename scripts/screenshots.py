@@ -13,11 +13,11 @@ from pathlib import Path
 import libvirt
 
 from tuivirt.app import TuivirtApp
-from tuivirt.backend import testguest
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.testnode import write_node_file
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.domains_table import row_key
+from tuivirt.testbed import testguest
+from tuivirt.testbed.testnode import write_node_file
+from tuivirt.ui.widgets.domains_table import row_key
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 # file name -> (terminal size, keys pressed once the guests are listed)

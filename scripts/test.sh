@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
-.venv/bin/python -m tuivirt.backend.testguest build
+.venv/bin/python -m tuivirt.testbed.testguest build
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

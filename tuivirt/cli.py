@@ -11,8 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from tuivirt import __version__
-from tuivirt.backend.connection import DEFAULT_URI, host_name_for
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.connection import DEFAULT_URI, host_name_for
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.config import config_path, load_config
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tuivirt.backend.connection import host_name_for
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.connection import host_name_for
+from tuivirt.backend.live.models import HostConfig
 
 KNOWN_SETTINGS = {"refresh", "shutdown_timeout", "console_detach", "hosts", "keys"}
 HOST_KEYS = {"name", "uri", "connect"}

@@ -17,7 +17,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Table, Whitespace
 
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 
 
 class ConfigSaveError(Exception):

@@ -14,6 +14,16 @@ def format_kib(kib: int) -> str:
     return f"{gib / 1024:.1f} TiB"
 
 
+def format_bytes(value: int | None) -> str:
+    """A size in bytes as format_kib shows it; "-" when unknown."""
+    return "-" if value is None else format_kib(value // 1024)
+
+
+def yes_no(value: bool | None) -> str:
+    """A flag as a table cell: yes, no, or "-" when unknown."""
+    return "-" if value is None else ("yes" if value else "no")
+
+
 def format_kib_pair(used: int, total: int) -> str:
     """Used and total memory in the total's unit: '12.5/128.0 GiB'."""
     unit, scale = (

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from tuivirt.backend.models import HostConfig, HostSnapshot, HostStatus
-from tuivirt.backend.snapshot_once import host_as_dict, snapshot_hosts
+from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
+from tuivirt.backend.live.snapshot_once import host_as_dict, snapshot_hosts
 from tuivirt.format import format_kib, format_pair, format_pct, printable
 
 HEADER = ("Host", "Name", "State", "vCPU", "Memory", "CPU%", "Mem%", "Disk r/w", "Net rx/tx", "Autostart")

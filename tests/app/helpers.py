@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuivirt.backend.models import DomainSnapshot, HostConfig
+from tuivirt.backend.live.models import DomainSnapshot, HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.ui.widgets.domains_table import DomainsTable
 
 
 def domain(table: DomainsTable, key: str) -> DomainSnapshot:

@@ -21,22 +21,22 @@ from textual.widgets import Button, Static
 from tests.app.helpers import demo_copy, domain, key_of, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
 from tuivirt.config import Config
-from tuivirt.ui.confirm_screen import ConfirmScreen
-from tuivirt.ui.delete_screen import DeleteScreen
-from tuivirt.ui.details_screen import DetailsScreen
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.help_screen import HelpScreen
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.delete import DeleteScreen
+from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.screens.details import DetailsScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.domains_table import DomainsTable
 
 DEMO = HostConfig("demo", demo_uri())
 SHUTOFF, RUNNING, PAUSED = libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_PAUSED
 
 
 def libvirt_view(app: TuivirtApp, uri: str, read: Callable[[libvirt.virConnect], Any]) -> Any:
-    return app.session(uri).call(read)
+    return app.fleet.session(uri).call(read)
 
 
 def real_state(app: TuivirtApp, name: str) -> int:
@@ -128,7 +128,7 @@ async def test_destructive_action_answered_no_changes_nothing(key: str, answer: 
         await pilot.press(answer)
         assert isinstance(app.screen, MainScreen)
         await app.workers.wait_for_complete()
-        assert not app.pending.label(key_of(table, "db-primary") or "")  # nothing was started
+        assert not app.main.pending.label(key_of(table, "db-primary") or "")  # nothing was started
         assert reports(app) == ""
         assert real_state(app, "db-primary") == RUNNING
         assert state_of(table, "db-primary") == "running"
@@ -262,7 +262,7 @@ async def test_marks_across_hosts_one_host_gone(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: table.row_count == 28)
         shut_off = [k for k in table.keys if domain(table, k).name in ("backup", "win-test")]
         table.set_marks(set(shut_off))
-        app.session(other.uri).stop()
+        app.fleet.session(other.uri).stop()
         await pilot.press("s")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -10,10 +10,10 @@ import libvirt
 from tests.app.helpers import demo_copy, domain, names, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.hosts_table import HostsTable
+from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 DEAD = HostConfig("dead", "qemu:///system?socket=/nonexistent/libvirt-sock")
@@ -100,14 +100,14 @@ async def test_lifecycle_events_reach_the_table_without_polling() -> None:
 
 async def test_names_with_control_characters_are_drawn_escaped() -> None:
     """libvirt takes a tab, a CR and U+202E in a name; drawn raw they misalign or overwrite rows."""
-    from tuivirt.ui.delete_screen import DeleteScreen
+    from tuivirt.ui.dialogs.delete import DeleteScreen
 
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(120, 30)) as pilot:
         table = app.query_one(DomainsTable)
         await wait_until(pilot, lambda: table.row_count == 14)
         raw = "evil\tname\rover\u202ex"
-        app.session(DEMO.uri).call(
+        app.fleet.session(DEMO.uri).call(
             lambda c: c.defineXML(
                 "<domain type='test'><name>evil&#9;name&#13;over&#x202e;x</name><memory>65536</memory>"
                 "<os><type>hvm</type></os></domain>"
@@ -133,11 +133,11 @@ async def test_cursor_waits_for_its_guest_while_its_host_is_away(tmp_path: Path)
         await wait_until(pilot, lambda: table.row_count == 28)
         chosen = next(k for k in table.keys if k.startswith(other.uri) and domain(table, k).name == "web-02")
         assert table.select_key(chosen)
-        app.disconnect_host(other.uri)
+        app.fleet.disconnect(other.uri)
         await wait_until(pilot, lambda: table.row_count == 14)
         assert app.main.targets() == [] and table.cursor_row == -1
         await pilot.press("s")  # would start a neighbour if the cursor had moved to one
-        app.connect_host(other.uri)
+        app.fleet.connect(other.uri)
         await wait_until(pilot, lambda: table.row_count == 28)
         assert table.cursor_key == chosen
         assert all(n.title != "Start" for n in app._notifications)

@@ -10,12 +10,12 @@ from textual.widgets import Button, Input, Label, Select
 from tests.app.helpers import domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig, HostStatus
+from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
-from tuivirt.ui.create_screen import CreateScreen
-from tuivirt.ui.hosts_table import HostsTable
-from tuivirt.ui.main_screen import MainScreen
-from tuivirt.ui.preview_screen import PreviewScreen
+from tuivirt.ui.dialogs.preview import PreviewScreen
+from tuivirt.ui.screens.create import CreateScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 DEMO_VOLUME = "/var/lib/libvirt/images/demo/backup.qcow2"
@@ -106,7 +106,7 @@ async def test_preview_create_and_select_the_new_guest() -> None:
             pilot, lambda: table.cursor_key is not None and domain(table, table.cursor_key).name == "fresh-01"
         )
         assert domain(table, table.cursor_key or "").state.label == "running"
-        conn_volumes = app.session(DEMO.uri).call(
+        conn_volumes = app.fleet.session(DEMO.uri).call(
             lambda c: c.storagePoolLookupByName("demo-pool").listVolumes()
         )
         assert "fresh-01.qcow2" in conn_volumes
@@ -123,13 +123,15 @@ async def test_failed_create_keeps_the_form_and_removes_the_volume() -> None:
         # Someone else takes the name after the form read the host: only libvirt sees the clash.
         clash = "<domain type='test'><name>late-clash</name><memory>65536</memory>"
         clash += "<os><type>hvm</type></os></domain>"
-        app.session(DEMO.uri).call(lambda c: c.defineXML(clash))
+        app.fleet.session(DEMO.uri).call(lambda c: c.defineXML(clash))
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "failed" in str(form.query_one("#form-result").render()), timeout=10)
         assert app.screen is form
         assert form.query_one("#name", Input).value == "late-clash"
         assert "defining late-clash failed" in str(form.query_one("#form-result").render())
-        volumes = app.session(DEMO.uri).call(lambda c: c.storagePoolLookupByName("demo-pool").listVolumes())
+        volumes = app.fleet.session(DEMO.uri).call(
+            lambda c: c.storagePoolLookupByName("demo-pool").listVolumes()
+        )
         assert "late-clash.qcow2" not in volumes
         await wait_until(
             pilot, lambda: "already has a guest called late-clash" in why(form, "name")

@@ -13,13 +13,14 @@ from textual.widgets import Static
 
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.connection import HostError
-from tuivirt.backend.models import HostConfig, HostFacts, HostSnapshot, HostStatus
-from tuivirt.backend.session import HostSession
-from tuivirt.backend.testnode import node_xml
+from tuivirt.backend.fleet.host_list import HostList
+from tuivirt.backend.live.connection import HostError
+from tuivirt.backend.live.models import HostConfig, HostFacts, HostSnapshot, HostStatus
+from tuivirt.backend.live.session import HostSession
 from tuivirt.cli import demo_uri
-from tuivirt.ui.health_screen import HealthScreen, block_id
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.testbed.testnode import node_xml
+from tuivirt.ui.screens.health import HealthScreen, block_id
+from tuivirt.ui.screens.main import MainScreen
 
 R = TypeVar("R")
 DEMO = HostConfig("demo", demo_uri())
@@ -31,7 +32,7 @@ def block(app: TuivirtApp, uri: str) -> Static:
 
 
 def up(app: TuivirtApp, uri: str) -> bool:
-    snapshot = app.snapshots.get(uri)
+    snapshot = app.fleet.snapshots.get(uri)
     return snapshot is not None and snapshot.status is HostStatus.UP
 
 
@@ -51,7 +52,7 @@ async def test_demo_host_shows_pools_networks_overcommit_and_guests() -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: up(app, DEMO.uri))
-        await app.push_screen(HealthScreen(lambda: app.snapshots, app.sessions))
+        await app.push_screen(HealthScreen(app.fleet))
         await wait_until(pilot, lambda: "Pools" in text_of(app, DEMO.uri))
         lines = text_of(app, DEMO.uri).splitlines()
         assert lines[0].startswith("  demo · up · libvirt ")
@@ -73,7 +74,7 @@ async def test_overcommitted_host_is_marked_and_coloured(tmp_path: Path) -> None
     app = TuivirtApp([crowded])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: up(app, crowded.uri))
-        await app.push_screen(HealthScreen(lambda: app.snapshots, app.sessions))
+        await app.push_screen(HealthScreen(app.fleet))
         await wait_until(pilot, lambda: "Pools" in text_of(app, crowded.uri))
         lines = text_of(app, crowded.uri).splitlines()
         assert "▲ vCPUs      8 on 2 CPUs = 4.0\N{MULTIPLICATION SIGN}" in lines  # above 2:1, not above 4:1
@@ -119,13 +120,16 @@ async def test_frozen_and_dead_hosts_never_hold_up_the_others() -> None:
     frozen_snapshot = HostSnapshot(frozen_config, HostStatus.UP, facts=HostFacts(cpus=2, memory_kib=1024))
     app = TuivirtApp([DEAD, DEMO])
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: up(app, DEMO.uri) and DEAD.uri in app.snapshots)
-        sessions = {**app.sessions, frozen_config.uri: frozen}
-        screen = HealthScreen(lambda: {frozen_config.uri: frozen_snapshot, **app.snapshots}, sessions)
+        await wait_until(pilot, lambda: up(app, DEMO.uri) and DEAD.uri in app.fleet.snapshots)
+        # A host the fleet holds whose session never answers (added by hand: it has no thread).
+        app.fleet.hosts.add(frozen_config)
+        app.fleet.sessions[frozen_config.uri] = frozen
+        app.fleet.snapshots[frozen_config.uri] = frozen_snapshot
+        screen = HealthScreen(app.fleet)
         try:
             await app.push_screen(screen)
             await wait_until(pilot, lambda: "demo-pool" in text_of(app, DEMO.uri))
-            await wait_until(pilot, lambda: app.snapshots[DEAD.uri].status is HostStatus.DOWN)
+            await wait_until(pilot, lambda: app.fleet.snapshots[DEAD.uri].status is HostStatus.DOWN)
             screen.repaint()  # rather than wait for the 2 s timer
             dead = text_of(app, DEAD.uri)
             assert dead.startswith("✖ dead · down: ") and "\n" not in dead
@@ -140,12 +144,19 @@ async def test_frozen_and_dead_hosts_never_hold_up_the_others() -> None:
         await wait_until(pilot, lambda: frozen.calls == 2)
 
 
-async def test_blocks_follow_the_hosts_in_their_order() -> None:
+async def test_blocks_follow_the_hosts_in_their_order(tmp_path: Path) -> None:
     a, b, c = (HostSnapshot(HostConfig(n, f"test:///{n}"), HostStatus.OFFLINE) for n in "abc")
-    shown = {"test:///a": a, "test:///c": c}
     app = TuivirtApp([])
+    fleet = app.fleet
+
+    def show(*snapshots: HostSnapshot) -> None:
+        """The fleet's hosts are these, in this order, each with its snapshot."""
+        fleet.hosts = HostList([s.config for s in snapshots], tmp_path / "config.toml", set())
+        fleet.snapshots = {s.config.uri: s for s in snapshots}
+
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = HealthScreen(lambda: shown, {})
+        show(a, c)
+        screen = HealthScreen(fleet)
         await app.push_screen(screen)
         assert text_of(app, "test:///a") == "  a · offline"
 
@@ -158,16 +169,16 @@ async def test_blocks_follow_the_hosts_in_their_order() -> None:
             ]
 
         assert visible() == ["a", "c"]
-        shown = {"test:///b": b, "test:///a": a}  # c gone, b new and first
+        show(b, a)  # c gone, b new and first
         screen.repaint()
         await pilot.pause()
         assert visible() == ["b", "a"]
-        shown = {"test:///a": a, "test:///b": b, "test:///c": c}
+        show(a, b, c)
         screen.repaint()
         await pilot.pause()
         assert visible() == ["a", "b", "c"]
         assert not screen.query_one("#health-empty").display
-        shown = {}
+        show()
         screen.repaint()
         assert visible() == []
         assert screen.query_one("#health-empty").display

@@ -9,13 +9,13 @@ from textual.widgets import Button, Static
 from tests.app.helpers import domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import build_parser, demo_uri, hosts_from_args
 from tuivirt.config import load_config
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.host_form_screen import HostFormScreen
-from tuivirt.ui.hosts_screen import HostsScreen
-from tuivirt.ui.hosts_table import HostsTable
+from tuivirt.ui.dialogs.host_form import HostFormScreen
+from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 LAB = "test:///default"
@@ -66,7 +66,7 @@ async def test_hosts_added_in_the_ui_are_saved_and_read_back(tmp_path: Path) -> 
         await pilot.press("enter")  # edit: connect at start off
         assert isinstance(current(app), HostFormScreen)
         await pilot.press("tab", "tab", "space", "ctrl+s")
-        await wait_until(pilot, lambda: app.hosts.get(LAB) == HostConfig("lab", LAB, False))
+        await wait_until(pilot, lambda: app.fleet.hosts.get(LAB) == HostConfig("lab", LAB, False))
         await wait_until(pilot, lambda: "lab" in guest_hosts(domains))  # it was connected: it still is
         await pilot.press("d", "y")
         await wait_until(pilot, lambda: LAB not in hosts.keys)
@@ -88,7 +88,7 @@ async def test_host_form_names_the_bad_field_and_will_not_save(tmp_path: Path) -
         assert "already a host" in str(form.query_one("#uri-why", Static).render())
         await pilot.press("ctrl+s")
         assert current(app) is form  # still open, nothing added
-        assert len(app.hosts) == 1
+        assert len(app.fleet.hosts) == 1
         await pilot.press("escape")
         assert isinstance(current(app), HostsScreen)
         assert not (tmp_path / "config.toml").exists()
@@ -101,7 +101,7 @@ async def test_hosts_not_connected_at_start_wait_for_the_user(tmp_path: Path) ->
         hosts, domains = app.query_one(HostsTable), app.query_one(DomainsTable)
         await wait_until(pilot, lambda: domains.row_count > 0 and hosts.row_count == 2)
         assert hosts.cell_text(LAB, "state").startswith("not connected")
-        assert LAB not in app.sessions and guest_hosts(domains) == {"demo"}
+        assert LAB not in app.fleet.sessions and guest_hosts(domains) == {"demo"}
 
 
 async def test_malformed_config_is_named_by_line_and_command_line_hosts_still_open(tmp_path: Path) -> None:
@@ -113,6 +113,6 @@ async def test_malformed_config_is_named_by_line_and_command_line_hosts_still_op
     async with app.run_test(size=(80, 24)) as pilot:
         domains = app.query_one(DomainsTable)
         await wait_until(pilot, lambda: domains.row_count > 0)
-        assert [h.uri for h in app.hosts] == [demo_uri()]
+        assert [h.uri for h in app.fleet.hosts] == [demo_uri()]
         messages = [str(n.message) for n in app._notifications]
         assert len(messages) == 1 and messages[0].startswith(f"{config_file}, line 3, column 8:")

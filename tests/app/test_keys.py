@@ -12,16 +12,16 @@ from tests.app.helpers import key_of
 from tests.app.test_create_form import open_form
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
 from tuivirt.config import Config
-from tuivirt.ui.confirm_screen import ConfirmScreen
-from tuivirt.ui.create_screen import CreateScreen
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.help_screen import HelpScreen
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.help import HelpScreen
 from tuivirt.ui.keymap import class_bindings
-from tuivirt.ui.main_screen import MainScreen
-from tuivirt.ui.snapshot_table import SnapshotTable
+from tuivirt.ui.screens.create import CreateScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 DEMO = HostConfig("demo", demo_uri())
 

@@ -8,15 +8,15 @@ from pathlib import Path
 from tests.app.helpers import domain, key_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.delete_screen import DeleteScreen
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.health_screen import HealthScreen
-from tuivirt.ui.host_form_screen import HostFormScreen
-from tuivirt.ui.hosts_screen import HostsScreen
-from tuivirt.ui.hosts_table import HostsTable
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.ui.dialogs.delete import DeleteScreen
+from tuivirt.ui.dialogs.host_form import HostFormScreen
+from tuivirt.ui.screens.health import HealthScreen
+from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 LAB = "test:///default"
@@ -84,7 +84,7 @@ async def test_editing_a_host_name_and_uri_reconnects_it(tmp_path: Path) -> None
         await wait_until(
             pilot, lambda: hosts.item(new_uri) is not None and hosts.cell_text(new_uri, "state") == "up"
         )
-        assert LAB not in hosts.keys and LAB not in app.sessions and new_uri in app.sessions
+        assert LAB not in hosts.keys and LAB not in app.fleet.sessions and new_uri in app.fleet.sessions
         await wait_until(pilot, lambda: sum(domain(table, k).host == "lab2" for k in table.keys) == 14)
         assert "lab" not in {domain(table, k).host for k in table.keys}
 
@@ -101,4 +101,4 @@ async def test_a_failed_save_says_why_and_keeps_the_changes() -> None:
         message = next(str(n.message) for n in app._notifications if "Cannot save" in str(n.message))
         assert message.startswith(f"Cannot save the hosts to {config_file}: cannot write beside")
         assert "\n" not in message
-        assert app.hosts.unsaved_changes and not config_file.exists()
+        assert app.fleet.hosts.unsaved_changes and not config_file.exists()

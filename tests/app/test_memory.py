@@ -18,11 +18,11 @@ from textual.pilot import Pilot
 from tests.app.helpers import demo_copy, domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.session import HostSession
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.live.session import HostSession
 from tuivirt.cli import demo_uri
-from tuivirt.ui.help_screen import HelpScreen
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.screens.main import MainScreen
 
 DEMO = HostConfig("demo", demo_uri())
 
@@ -43,9 +43,9 @@ async def open_help(pilot: Pilot[Any], app: TuivirtApp, times: int) -> None:
 async def reconnect(pilot: Pilot[Any], app: TuivirtApp, other: HostConfig, times: int) -> None:
     table = app.main.table
     for _ in range(times):
-        app.disconnect_host(other.uri)
+        app.fleet.disconnect(other.uri)
         await wait_until(pilot, lambda: table.row_count == 14)
-        app.connect_host(other.uri)
+        app.fleet.connect(other.uri)
         await wait_until(pilot, lambda: table.row_count == 28 and table.cursor_key is not None)
 
 

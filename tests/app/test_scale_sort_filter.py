@@ -7,9 +7,9 @@ import pytest
 from tests.app.helpers import domain, names
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.testnode import PAUSED, guest_state, write_node_file
-from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.testbed.testnode import PAUSED, guest_state, write_node_file
+from tuivirt.ui.widgets.domains_table import DomainsTable
 
 COUNT = 1000
 
@@ -53,8 +53,8 @@ async def test_selection_survives_refresh_sort_and_filter(big_host: HostConfig) 
         assert chosen is not None and domain(table, chosen).name == "guest-0123"
 
         for _ in range(3):  # three polls
-            seen = app.snapshots[big_host.uri]
-            await wait_until(pilot, lambda seen=seen: app.snapshots[big_host.uri] is not seen)  # type: ignore[misc]
+            seen = app.fleet.snapshots[big_host.uri]
+            await wait_until(pilot, lambda seen=seen: app.fleet.snapshots[big_host.uri] is not seen)  # type: ignore[misc]
         assert table.cursor_key == chosen
 
         await pilot.press("greater_than_sign")  # sort by the next column: state

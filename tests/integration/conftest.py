@@ -20,8 +20,8 @@ from textual import events, on
 
 from tests.integration.second_host import SecondHost, start_second_host
 from tuivirt.app import TuivirtApp
-from tuivirt.backend import testguest
-from tuivirt.backend.models import HostSnapshot
+from tuivirt.backend.live.models import HostSnapshot
+from tuivirt.testbed import testguest
 from tuivirt.ui.messages import HostUpdated
 
 SYSTEM_URI = "qemu:///system"

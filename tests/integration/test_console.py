@@ -18,15 +18,15 @@ from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, answers_key, virsh
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.console import ConsoleState
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.testguest import PROMPT
+from tuivirt.backend.console.virsh import ConsoleState
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.config import DETACH_BINDING, Config
-from tuivirt.ui.confirm_screen import ConfirmScreen
-from tuivirt.ui.console_pane import ConsolePane
-from tuivirt.ui.help_screen import HelpScreen
-from tuivirt.ui.main_screen import MainScreen
-from tuivirt.ui.prompt_screen import PromptScreen
+from tuivirt.testbed.testguest import PROMPT
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.dialogs.prompt import PromptScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.console_pane import ConsolePane
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

@@ -16,11 +16,11 @@ from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, TEST_POOL, _remove_guest, ensure_pool, virsh
 from tests.integration.test_console import console_pids
 from tuivirt.app import TuivirtApp
-from tuivirt.backend import testguest
-from tuivirt.backend.console import ConsoleState
-from tuivirt.backend.models import HostConfig
-from tuivirt.ui.create_screen import CreateScreen
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.backend.console.virsh import ConsoleState
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.testbed import testguest
+from tuivirt.ui.screens.create import CreateScreen
+from tuivirt.ui.screens.main import MainScreen
 
 pytestmark = pytest.mark.integration
 

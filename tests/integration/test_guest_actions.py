@@ -9,11 +9,11 @@ from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.config import Config
-from tuivirt.ui.choice_screen import ChoiceScreen
-from tuivirt.ui.confirm_screen import ConfirmScreen
-from tuivirt.ui.delete_screen import DeleteScreen
+from tuivirt.ui.dialogs.choice import ChoiceScreen
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.delete import DeleteScreen
 
 pytestmark = pytest.mark.integration
 

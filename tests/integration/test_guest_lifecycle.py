@@ -13,9 +13,9 @@ from tests.app.helpers import state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, virsh
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.testguest import PROMPT
-from tuivirt.ui.domains_table import DomainsTable
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.testbed.testguest import PROMPT
+from tuivirt.ui.widgets.domains_table import DomainsTable
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,9 @@ from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, virsh
 from tests.integration.second_host import SecondHost
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
-from tuivirt.ui.domains_table import DomainsTable
-from tuivirt.ui.hosts_table import HostsTable
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

@@ -13,12 +13,12 @@ from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, RecordingApp, answers_key, virsh
 from tests.integration.second_host import SecondHost
-from tuivirt.backend.models import HostConfig, HostStatus
-from tuivirt.backend.session import KEEPALIVE_COUNT, KEEPALIVE_INTERVAL
-from tuivirt.backend.testnode import write_node_file
-from tuivirt.ui.help_screen import HelpScreen
-from tuivirt.ui.hosts_table import HostsTable
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.backend.live.models import HostConfig, HostStatus
+from tuivirt.backend.live.session import KEEPALIVE_COUNT, KEEPALIVE_INTERVAL
+from tuivirt.testbed.testnode import write_node_file
+from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

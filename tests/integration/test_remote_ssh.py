@@ -15,11 +15,11 @@ from tests.conftest import wait_until
 from tests.integration.conftest import SshServer, answers_key, ssh_wrapper, virsh
 from tests.integration.test_console import open_console, reach_prompt
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.models import HostConfig
-from tuivirt.backend.testnode import write_node_file
-from tuivirt.ui.help_screen import HelpScreen
-from tuivirt.ui.hosts_table import HostsTable
-from tuivirt.ui.main_screen import MainScreen
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.testbed.testnode import write_node_file
+from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import libvirt
 import pytest
 
-from tuivirt.backend.actions import SPECS, Action, run_action
-from tuivirt.backend.connection import describe_error, open_connection
+from tuivirt.backend.live.connection import describe_error, open_connection
+from tuivirt.backend.ops.actions import SPECS, Action, run_action
 from tuivirt.cli import demo_uri
 
 ONE_CALL = [action for action in Action if action is not Action.DELETE]
@@ -46,6 +46,6 @@ def test_readonly_connection_is_refused_by_libvirt(action: Action) -> None:
 
 
 def _state(dom: libvirt.virDomain) -> object:
-    from tuivirt.backend.models import DomainState
+    from tuivirt.backend.live.models import DomainState
 
     return DomainState.of(dom.state(0)[0])

@@ -5,8 +5,8 @@ import pytest
 
 import tuivirt
 from tuivirt import __version__
-from tuivirt.backend.connection import DEFAULT_URI
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.connection import DEFAULT_URI
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import build_parser, hosts_from_args, main
 
 

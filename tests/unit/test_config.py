@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.config import Config, config_path, load_config
 
 

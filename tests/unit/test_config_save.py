@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from tuivirt.backend.models import HostConfig
+from tuivirt.backend.fleet.host_list import HostList
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.config import Config, load_config
 from tuivirt.config_save import ConfigSaveError, save_hosts
-from tuivirt.host_list import HostList
 
 USER_FILE = """\
 # my settings

@@ -3,7 +3,7 @@ import time
 import libvirt
 import pytest
 
-from tuivirt.backend.connection import (
+from tuivirt.backend.live.connection import (
     HostError,
     SharedConnection,
     connect_uri,

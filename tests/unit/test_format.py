@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuivirt.backend.models import DomainState
+from tuivirt.backend.live.models import DomainState
 from tuivirt.format import format_kib, printable
 
 

@@ -5,7 +5,15 @@ from collections.abc import Callable, Iterator
 import libvirt
 import pytest
 
-from tuivirt.backend.health import (
+from tuivirt.backend.live.models import (
+    DomainSnapshot,
+    DomainState,
+    HostConfig,
+    HostFacts,
+    HostSnapshot,
+    HostStatus,
+)
+from tuivirt.backend.ops.health import (
     Level,
     PoolHealth,
     allocated_vcpus,
@@ -21,14 +29,6 @@ from tuivirt.backend.health import (
     read_storage,
     vcpu_level,
     vcpu_ratio,
-)
-from tuivirt.backend.models import (
-    DomainSnapshot,
-    DomainState,
-    HostConfig,
-    HostFacts,
-    HostSnapshot,
-    HostStatus,
 )
 from tuivirt.cli import demo_uri
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from tuivirt.backend.details import read_details
-from tuivirt.backend.osinfo import GENERIC, find_variant, load_variants
-from tuivirt.backend.poller import _memory_used
+from tuivirt.backend.live.poller import _memory_used
+from tuivirt.backend.ops.details import read_details
+from tuivirt.backend.ops.osinfo import GENERIC, find_variant, load_variants
 from tuivirt.cli import demo_uri
 
 GIB = 1024**3

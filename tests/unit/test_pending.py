@@ -1,5 +1,5 @@
-from tuivirt.backend.actions import SPECS, Action
-from tuivirt.backend.models import DomainState
+from tuivirt.backend.live.models import DomainState
+from tuivirt.backend.ops.actions import SPECS, Action
 from tuivirt.ui.pending import PendingActions
 
 

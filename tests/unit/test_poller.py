@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import libvirt
 import pytest
 
-from tuivirt.backend.models import DomainState, HostConfig, HostStatus
-from tuivirt.backend.poller import HostPoller, read_facts
+from tuivirt.backend.live.models import DomainState, HostConfig, HostStatus
+from tuivirt.backend.live.poller import HostPoller, read_facts
 from tuivirt.cli import demo_uri
 
 

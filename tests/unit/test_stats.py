@@ -1,7 +1,7 @@
 import pytest
 
-from tuivirt.backend.session import backoff_delays
-from tuivirt.backend.stats import counters_from_stats, cpu_percent, host_cpu_percent, rate
+from tuivirt.backend.live.session import backoff_delays
+from tuivirt.backend.live.stats import counters_from_stats, cpu_percent, host_cpu_percent, rate
 
 
 def test_cpu_percent_guest_view_and_host_share() -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tuivirt.backend.keys import key_to_bytes
-from tuivirt.backend.terminal import SCROLLBACK_LINES, TerminalEmulator
+from tuivirt.backend.console.keys import key_to_bytes
+from tuivirt.backend.console.terminal import SCROLLBACK_LINES, TerminalEmulator
 
 
 def test_text_and_colours_reach_the_screen() -> None:

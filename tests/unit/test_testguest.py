@@ -1,7 +1,7 @@
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tuivirt.backend.testguest import GuestImages, domain_xml
+from tuivirt.testbed.testguest import GuestImages, domain_xml
 
 
 def test_domain_xml_boots_kernel_on_serial_console() -> None:

@@ -7,13 +7,12 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tuivirt.backend.actions import SPECS
+from tuivirt.backend.ops.actions import SPECS
+from tuivirt.ui.screens.main import MainScreen
 
 
 class GuestCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        from tuivirt.ui.main_screen import MainScreen  # the screen imports the app, which imports us
-
         screen = self.screen
         if not isinstance(screen, MainScreen) or screen.readonly:
             return []

@@ -36,15 +36,16 @@ class Keymapped:
 
     def _on_mount(self, event: events.Mount) -> None:  # Textual calls every class's _on_mount
         node: Any = self
-        keymap: Keymap = getattr(node.app, "keymap_in_force", {})
-        if keymap:
+        if getattr(node.app, "keymap_in_force", {}):
             # DOMNode keeps its bindings in _bindings; Textual offers no public way to replace them.
-            node._bindings = BindingsMap(remapped(_bindings_of(node), keymap))
+            node._bindings = BindingsMap(bindings_in_force(node))
             node.refresh_bindings()
 
 
-def _bindings_of(node: DOMNode) -> list[Binding]:
-    return [b for bindings in node._bindings.key_to_bindings.values() for b in bindings]
+def bindings_in_force(node: DOMNode) -> list[Binding]:
+    """The bindings ``node`` has under the app's checked keymap, in their declared order."""
+    keymap: Keymap = getattr(node.app, "keymap_in_force", {})
+    return remapped(class_bindings(type(node)), keymap)
 
 
 def remapped(bindings: Iterable[Binding], keymap: Keymap) -> list[Binding]:
@@ -63,11 +64,7 @@ def remapped(bindings: Iterable[Binding], keymap: Keymap) -> list[Binding]:
 
 def class_bindings(cls: type[DOMNode]) -> list[Binding]:
     """Every binding a class declares or inherits (as Textual merges them)."""
-    return _bindings_of_map(cls._merge_bindings())
-
-
-def _bindings_of_map(bindings: BindingsMap) -> list[Binding]:
-    return [b for group in bindings.key_to_bindings.values() for b in group]
+    return [b for group in cls._merge_bindings().key_to_bindings.values() for b in group]
 
 
 def check_keymap(

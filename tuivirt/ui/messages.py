@@ -1,23 +1,22 @@
-"""Messages the backend's threads post to the UI loop."""
+"""Messages from the fleet's threads and the action worker to the main screen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
-from tuivirt.backend.actions import ActionSpec
-from tuivirt.backend.models import DomainSnapshot, HostSnapshot, HostStatus
-from tuivirt.format import printable
+from tuivirt.backend.fleet.targets import GuestResult
+from tuivirt.backend.live.models import HostSnapshot, HostStatus
+from tuivirt.backend.live.session import HostSession
+from tuivirt.backend.ops.actions import ActionSpec
 
 
 class HostUpdated(Message):
-    """A host session produced a new snapshot (posted from the session's thread)."""
+    """A host's new snapshot (posted from its session's thread)."""
 
-    def __init__(self, snapshot: HostSnapshot, source: object = None) -> None:
+    def __init__(self, snapshot: HostSnapshot, source: HostSession | None) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.source = source  # the session that made it: one that was disconnected since is ignored
+        self.source = source  # the session that made it (None: not connected); stale ones are dropped
 
     def can_replace(self, message: Message) -> bool:
         """A newer poll of the same host makes a queued older one worthless. Only polls: a "down"
@@ -31,27 +30,10 @@ class HostUpdated(Message):
         )
 
 
-@dataclass(frozen=True)
-class GuestTarget:
-    """A guest an action is aimed at, with what the report needs to name it."""
-
-    key: str
-    uuid: str
-    name: str
-    host_name: str
-    host_uri: str
-
-    @classmethod
-    def of(cls, key: str, domain: DomainSnapshot, host_uri: str) -> GuestTarget:
-        """The guest of a table row; its name escaped, since dialogs and reports draw it."""
-        return cls(key, domain.uuid, printable(domain.name), domain.host, host_uri)
-
-
-@dataclass(frozen=True)
-class GuestResult:
-    target: GuestTarget
-    error: str = ""  # empty: it worked
-    warnings: tuple[str, ...] = ()  # it worked, but (a volume that could not be deleted …)
+class HostRemoved(Message):
+    def __init__(self, uri: str) -> None:
+        super().__init__()
+        self.uri = uri
 
 
 class GuestActionReturned(Message):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tuivirt.backend.actions import Action, ActionSpec
-from tuivirt.backend.models import DomainState
+from tuivirt.backend.live.models import DomainState
+from tuivirt.backend.ops.actions import Action, ActionSpec
 
 
 @dataclass

@@ -1,0 +1,182 @@
+"""The fleet: the hosts of this run, one session per connected host, and the calls to them.
+
+The UI loop owns it: every method but ``call`` and ``act`` is called from that one thread.
+Sessions report from their own threads through the listener, which only hands data over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol, TypeVar
+
+from libvirt import virConnect
+
+from tuivirt.backend.fleet.host_list import HostList
+from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
+from tuivirt.backend.live.connection import HostError, describe_error
+from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
+from tuivirt.backend.live.session import HostSession
+from tuivirt.backend.ops.actions import Action, ActionSpec, run_action
+from tuivirt.backend.ops.delete import DeleteOptions, delete_guest
+
+R = TypeVar("R")
+
+
+class FleetListener(Protocol):
+    def host_updated(self, snapshot: HostSnapshot, source: HostSession | None) -> None:
+        """A new snapshot of a host, from ``source`` (None: not connected). Any thread."""
+
+    def host_removed(self, uri: str) -> None:
+        """A host left the fleet (on the UI loop)."""
+
+
+class HostCallError(Exception):
+    """A call to a host that failed, phrased for the user: what, on which host, and why."""
+
+    def __init__(self, what: str, host: str, reason: str) -> None:
+        super().__init__(f"{what} on {host}: {reason}")
+        self.what, self.host, self.reason = what, host, reason
+
+
+class Fleet:
+    def __init__(self, hosts: HostList, *, refresh: float, readonly: bool) -> None:
+        self.hosts = hosts
+        self.readonly = readonly
+        self._refresh = refresh
+        self._listener: FleetListener | None = None
+        self.sessions: dict[str, HostSession] = {}  # by URI, the connected (or connecting) hosts
+        self.snapshots: dict[str, HostSnapshot] = {}  # by URI, each host's latest accepted
+
+    def start(self, listener: FleetListener) -> None:
+        """Connect the hosts marked to connect at start; report the others as offline."""
+        self._listener = listener
+        for host in self.hosts:
+            if host.autoconnect:
+                self.connect(host.uri)
+            else:
+                self._show_offline(host)
+
+    def stop(self) -> None:
+        for session in list(self.sessions.values()):
+            session.stop(timeout=0)  # daemon threads: a host stuck in a call must not delay quitting
+
+    # -- hosts: connect, disconnect, add, edit, remove -------------------------------------
+
+    def connect(self, uri: str) -> None:
+        if uri in self.sessions or self._listener is None:
+            return
+        listener = self._listener
+        session: HostSession
+
+        def report(snapshot: HostSnapshot) -> None:  # on the session's thread
+            listener.host_updated(snapshot, session)
+
+        session = HostSession(self.hosts.get(uri), report, refresh=self._refresh, readonly=self.readonly)
+        self.sessions[uri] = session
+        session.start()
+
+    def disconnect(self, uri: str) -> None:
+        session = self.sessions.pop(uri, None)
+        if session is not None:
+            session.stop(timeout=0)  # it may be stuck in a call to a frozen host: do not wait
+        if self.hosts.find(uri) is not None:
+            self._show_offline(self.hosts.get(uri))
+
+    def _show_offline(self, host: HostConfig) -> None:
+        if self._listener is not None:
+            self._listener.host_updated(HostSnapshot(host, HostStatus.OFFLINE), None)
+
+    def add(self, host: HostConfig) -> None:
+        self.hosts.add(host)
+        if host.autoconnect:
+            self.connect(host.uri)
+        else:
+            self._show_offline(host)
+
+    def edit(self, old_uri: str, host: HostConfig) -> None:
+        """A changed host reconnects (with its new name or URI) if it was connected."""
+        was_connected = old_uri in self.sessions
+        self.remove(old_uri, keep_place=True)
+        self.hosts.add(host, replacing=old_uri)
+        if was_connected:
+            self.connect(host.uri)
+        else:
+            self._show_offline(host)
+
+    def remove(self, uri: str, *, keep_place: bool = False) -> None:
+        session = self.sessions.pop(uri, None)
+        if session is not None:
+            session.stop(timeout=0)
+        if not keep_place:
+            self.hosts.remove(uri)
+        self.snapshots.pop(uri, None)
+        if self._listener is not None:
+            self._listener.host_removed(uri)
+
+    def accept(self, snapshot: HostSnapshot, source: HostSession | None) -> bool:
+        """Keep a reported snapshot, unless it is stale: from a host removed or edited since, from
+        a session disconnected since, or an "offline" overtaken by a connect."""
+        uri = snapshot.config.uri
+        if self.hosts.find(uri) != snapshot.config or source is not self.sessions.get(uri):
+            return False
+        self.snapshots[uri] = snapshot
+        return True
+
+    def in_host_order(self) -> dict[str, HostSnapshot]:
+        return {h.uri: self.snapshots[h.uri] for h in self.hosts if h.uri in self.snapshots}
+
+    def host_name(self, uri: str) -> str:
+        host = self.hosts.find(uri)
+        return host.name if host else uri
+
+    # -- calls: on a worker thread, never the UI loop --------------------------------------
+
+    def session(self, uri: str) -> HostSession:
+        session = self.sessions.get(uri)
+        if session is None:
+            raise HostError(f"{self.host_name(uri)} is not connected")
+        return session
+
+    def call(self, uri: str, work: Callable[[virConnect], R], *, what: str, changes: bool = False) -> R:
+        """Run ``work`` with the host's connection (blocks: never on the UI loop). Any failure,
+        a libvirt error or a host that is not connected, comes out as a HostCallError."""
+        try:
+            return self.session(uri).call(work, changes=changes)
+        except Exception as exc:  # libvirtError, HostError, a parse error in what came back
+            raise HostCallError(what, self.host_name(uri), describe_error(exc)) from exc
+
+    def act(
+        self,
+        spec: ActionSpec,
+        targets: list[GuestTarget],
+        options: Mapping[str, DeleteOptions],
+        on_result: Callable[[GuestResult], None],
+    ) -> list[GuestResult]:
+        """Each host's guests in turn, the hosts side by side (a frozen host holds up only its own
+        guests); one failure never stops the others. The results keep the order of ``targets``."""
+        results: dict[str, GuestResult] = {}
+
+        def run_host(host_targets: list[GuestTarget]) -> None:
+            for target in host_targets:
+                try:
+                    result = self._act_on(spec, target, options.get(target.key))
+                except Exception as exc:  # libvirtError, HostError: reported per guest
+                    result = GuestResult(target, error=describe_error(exc))
+                on_result(result)
+                results[target.key] = result
+
+        by_host: dict[str, list[GuestTarget]] = {}
+        for target in targets:
+            by_host.setdefault(target.host_uri, []).append(target)
+        with ThreadPoolExecutor(max_workers=max(1, len(by_host)), thread_name_prefix="action") as pool:
+            list(pool.map(run_host, by_host.values()))
+        return [results[t.key] for t in targets]
+
+    def _act_on(self, spec: ActionSpec, target: GuestTarget, options: DeleteOptions | None) -> GuestResult:
+        session = self.session(target.host_uri)
+        if spec.action is Action.DELETE:
+            outcome = session.call(lambda conn: delete_guest(conn, target.uuid, options or DeleteOptions()))
+            return GuestResult(target, warnings=tuple(outcome.problems))
+        session.call(lambda conn: run_action(conn, target.uuid, spec.action))
+        return GuestResult(target)

@@ -1,0 +1,176 @@
+"""One host's tick: a bulk stats call turned into a snapshot, with the rates since the last tick.
+
+Per tick the QEMU driver costs four RPCs whatever the number of guests: getAllDomainStats,
+getCPUStats (two: the binding asks for the number of values first) and getFreeMemory.
+Attributes that cost a call per guest are read in bulk (autostart
+persistence, managed save: one listAllDomains filter each) and only when marked stale by an event. The
+test driver fills only the state group of the bulk call: there, and only for what is missing,
+``info()`` is called once per guest and kept until an event about that guest.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import libvirt
+
+from tuivirt.backend.live.models import (
+    DomainSnapshot,
+    DomainState,
+    HostConfig,
+    HostFacts,
+    HostSnapshot,
+    HostStatus,
+    format_version,
+)
+from tuivirt.backend.live.stats import Counters, counters_from_stats, cpu_percent, host_cpu_percent, rate
+
+STATS_GROUPS = (
+    libvirt.VIR_DOMAIN_STATS_STATE
+    | libvirt.VIR_DOMAIN_STATS_CPU_TOTAL
+    | libvirt.VIR_DOMAIN_STATS_BALLOON
+    | libvirt.VIR_DOMAIN_STATS_VCPU
+    | libvirt.VIR_DOMAIN_STATS_INTERFACE
+    | libvirt.VIR_DOMAIN_STATS_BLOCK
+)
+
+
+def is_gone(exc: libvirt.libvirtError) -> bool:
+    """The guest was undefined under us: not an error, it just left."""
+    return bool(exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN)
+
+
+def read_facts(conn: libvirt.virConnect) -> HostFacts:
+    """Once per connection: what the host is (five RPCs)."""
+    model, memory_mib, cpus, *_ = conn.getInfo()
+    driver = conn.getType()
+    return HostFacts(
+        hostname=conn.getHostname(),
+        cpu_model=model,
+        cpus=cpus,
+        memory_kib=memory_mib * 1024,
+        libvirt_version=format_version(conn.getLibVersion()),
+        hypervisor=f"{driver} {format_version(conn.getVersion())}",
+    )
+
+
+def _memory_used(stats: dict[str, Any]) -> int | None:
+    """In use as the guest sees it when its balloon driver reports, else qemu's resident size."""
+    if "balloon.available" in stats and "balloon.unused" in stats:
+        return int(stats["balloon.available"]) - int(stats["balloon.unused"])
+    if "balloon.rss" in stats:
+        return int(stats["balloon.rss"])
+    return None
+
+
+class HostPoller:
+    """Turns one connection into snapshots; keeps counters and caches between ticks."""
+
+    def __init__(self, config: HostConfig, facts: HostFacts) -> None:
+        self.config = config
+        self.facts = facts
+        self._counters: dict[str, Counters] = {}
+        self._info: dict[str, tuple[int, int]] = {}  # uuid -> (vcpus, memory KiB) from info()
+        self._autostart: set[str] = set()
+        self._persistent: set[str] = set()
+        self._managed_save: set[str] = set()
+        self._attributes_stale = True
+        self._host_cpu: dict[str, int] | None = None
+
+    def invalidate(self, uuid: str | None = None) -> None:
+        """Attributes (and the info() fallback of ``uuid``, or of all) must be read again."""
+        self._attributes_stale = True
+        if uuid is None:
+            self._info.clear()
+        else:
+            self._info.pop(uuid, None)
+
+    def _read_attributes(self, conn: libvirt.virConnect) -> None:
+        autostart = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
+        persistent = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
+        managed_save = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
+        self._autostart = {dom.UUIDString() for dom in autostart}
+        self._persistent = {dom.UUIDString() for dom in persistent}
+        self._managed_save = {dom.UUIDString() for dom in managed_save}
+        self._attributes_stale = False
+
+    def _host_numbers(self, conn: libvirt.virConnect) -> tuple[float | None, int | None]:
+        try:
+            cpu_stats = conn.getCPUStats(-1)
+            # No real host has 0 bytes free: the test driver says 0 when its node has no NUMA cells.
+            free_kib = conn.getFreeMemory() // 1024 or None
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+                raise
+            return None, None
+        cpu_pct = host_cpu_percent(self._host_cpu, cpu_stats) if self._host_cpu else None
+        self._host_cpu = cpu_stats
+        return cpu_pct, free_kib
+
+    def tick(self, conn: libvirt.virConnect) -> HostSnapshot:
+        records = conn.getAllDomainStats(STATS_GROUPS, 0)
+        now = time.monotonic()
+        if self._attributes_stale:
+            self._read_attributes(conn)
+        cpu_pct, free_kib = self._host_numbers(conn)
+        domains = []
+        for dom, stats in records:
+            snapshot = self._domain(dom, stats, now)
+            if snapshot is not None:
+                domains.append(snapshot)
+        seen = {d.uuid for d in domains}
+        self._counters = {k: v for k, v in self._counters.items() if k in seen}
+        self._info = {k: v for k, v in self._info.items() if k in seen}
+        return HostSnapshot(
+            self.config,
+            HostStatus.UP,
+            domains=tuple(domains),
+            facts=self.facts,
+            cpu_pct=cpu_pct,
+            memory_free_kib=free_kib,
+        )
+
+    def _domain(self, dom: libvirt.virDomain, stats: dict[str, Any], now: float) -> DomainSnapshot | None:
+        uuid = dom.UUIDString()
+        vcpus = stats.get("vcpu.current")
+        memory = stats.get("balloon.current")
+        if vcpus is None or memory is None:
+            if uuid not in self._info:
+                try:
+                    info = dom.info()  # [state, max memory KiB, memory KiB, vCPUs, cpu time ns]
+                except libvirt.libvirtError as exc:
+                    if is_gone(exc):
+                        return None
+                    raise
+                self._info[uuid] = (info[3], info[2] or info[1])
+            vcpus, memory = self._info[uuid]
+        state = DomainState.of(int(stats.get("state.state", 0)))
+        snapshot = DomainSnapshot(
+            uuid=uuid,
+            host=self.config.name,
+            name=dom.name(),
+            state=state,
+            vcpus=int(vcpus),
+            memory_kib=int(memory),
+            memory_used_kib=_memory_used(stats),
+            autostart=uuid in self._autostart,
+            persistent=uuid in self._persistent,
+            managed_save=uuid in self._managed_save,
+        )
+        counters = counters_from_stats(stats, now)
+        before = self._counters.get(uuid)
+        self._counters[uuid] = counters
+        if before is None or not state.is_active or counters.cpu_ns is None or before.cpu_ns is None:
+            return snapshot
+        seconds = counters.at - before.at
+        return replace(
+            snapshot,
+            cpu_pct=cpu_percent(before.cpu_ns, counters.cpu_ns, seconds, snapshot.vcpus),
+            cpu_host_pct=cpu_percent(before.cpu_ns, counters.cpu_ns, seconds, self.facts.cpus),
+            disk_read_bps=rate(before.disk_read, counters.disk_read, seconds),
+            disk_write_bps=rate(before.disk_write, counters.disk_write, seconds),
+            net_rx_bps=rate(before.net_rx, counters.net_rx, seconds),
+            net_tx_bps=rate(before.net_tx, counters.net_tx, seconds),
+        )

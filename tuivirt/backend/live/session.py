@@ -1,0 +1,274 @@
+"""One thread per host: connect, listen for events, poll, and reconnect with backoff when lost."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+import libvirt
+
+from tuivirt.backend.live.connection import (
+    DEFAULT_OPEN_TIMEOUT,
+    HostError,
+    SharedConnection,
+    describe_error,
+    open_connection,
+)
+from tuivirt.backend.live.events import ensure_event_loop
+from tuivirt.backend.live.models import DomainState, HostConfig, HostFacts, HostSnapshot, HostStatus
+from tuivirt.backend.live.poller import HostPoller, read_facts
+
+Listener = Callable[[HostSnapshot], None]
+R = TypeVar("R")
+
+KEEPALIVE_INTERVAL = 5  # seconds; a frozen daemon is noticed after about interval * (count + 1)
+KEEPALIVE_COUNT = 3
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+
+# Lifecycle event -> the state it leaves the guest in (None: read it on the next tick).
+EVENT_STATES: dict[int, DomainState | None] = {
+    libvirt.VIR_DOMAIN_EVENT_DEFINED: None,
+    libvirt.VIR_DOMAIN_EVENT_UNDEFINED: None,
+    libvirt.VIR_DOMAIN_EVENT_STARTED: DomainState.RUNNING,
+    libvirt.VIR_DOMAIN_EVENT_SUSPENDED: DomainState.PAUSED,
+    libvirt.VIR_DOMAIN_EVENT_RESUMED: DomainState.RUNNING,
+    libvirt.VIR_DOMAIN_EVENT_STOPPED: DomainState.SHUTOFF,
+    libvirt.VIR_DOMAIN_EVENT_SHUTDOWN: DomainState.SHUTDOWN,
+    libvirt.VIR_DOMAIN_EVENT_PMSUSPENDED: DomainState.PMSUSPENDED,
+    libvirt.VIR_DOMAIN_EVENT_CRASHED: DomainState.CRASHED,
+}
+
+CLOSE_REASONS = {
+    libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
+    libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "the daemon closed the connection",
+    libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "no keepalive answer (host or daemon frozen?)",
+    libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed by the client",
+}
+
+
+def backoff_delays() -> list[float]:
+    """1, 2, 4 … 30 s: the waits between reconnection attempts."""
+    delays, delay = [], BACKOFF_FIRST
+    while delay < BACKOFF_MAX:
+        delays.append(delay)
+        delay *= 2
+    return [*delays, BACKOFF_MAX]
+
+
+class HostSession:
+    """Keeps one host's snapshot fresh and hands every new one to ``listener``.
+
+    The listener and libvirt's callbacks must only hand data over (the UI posts a message); all
+    libvirt calls of this host happen on this session's thread, so a dead or slow host never
+    holds up the UI or another host.
+    """
+
+    def __init__(
+        self,
+        config: HostConfig,
+        listener: Listener,
+        *,
+        refresh: float = 2.0,
+        readonly: bool = False,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+    ) -> None:
+        self.config = config
+        self._listener = listener
+        self._refresh = refresh
+        self._readonly = readonly
+        self._open_timeout = open_timeout
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._events: queue.SimpleQueue[tuple[str, int]] = queue.SimpleQueue()
+        self._lost: str | None = None
+        self._tick_now = False
+        self._thread = threading.Thread(target=self._run, name=f"host {config.name}", daemon=True)
+        self._conn: libvirt.virConnect | None = None  # used by this thread
+        self._shared: SharedConnection | None = None  # the same, lent to callers of call()
+        self._callback_ids: list[int] = []
+        self._poller: HostPoller | None = None
+        self._last: HostSnapshot | None = None
+
+    # -- called from other threads ---------------------------------------------------------
+
+    def start(self) -> None:
+        ensure_event_loop()  # before the first connection, or events and keepalive fail
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive() and timeout > 0:
+            self._thread.join(timeout)
+
+    def refresh_now(self, uuid: str | None = None) -> None:
+        """Tick at once, reading attributes again (after an action of ours changed them)."""
+        self._events.put((uuid or "", -1))
+        self._wake.set()
+
+    def call(self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True) -> R:
+        """Run ``work`` with this host's connection on the caller's thread (a virConnect may be
+        shared between threads), then, if it ``changes`` things, tick early so they show at once."""
+        shared = self._shared
+        if shared is None:
+            raise HostError(f"{self.config.name} is not connected")
+        try:
+            with shared.use() as conn:
+                return work(conn)
+        finally:
+            if changes:
+                self.refresh_now()
+
+    def _on_lifecycle(
+        self, _conn: object, dom: libvirt.virDomain, event: int, _detail: int, _o: object
+    ) -> None:
+        """Runs on the event loop thread: queue the fact, wake the session, call no libvirt RPC."""
+        self._events.put((dom.UUIDString(), event))
+        self._wake.set()
+
+    def _on_close(self, reason: int) -> None:
+        """Runs on the event loop thread when the connection dies."""
+        self._lost = CLOSE_REASONS.get(reason, f"connection closed (reason {reason})")
+        self._wake.set()
+
+    # -- the session thread ----------------------------------------------------------------
+
+    def _emit(self, snapshot: HostSnapshot) -> None:
+        self._last = snapshot
+        self._listener(snapshot)
+
+    def _run(self) -> None:
+        delays = backoff_delays()
+        failures = 0
+        lost = ""  # why the host went down, shown while reconnecting
+        while not self._stop.is_set():
+            if self._conn is None:
+                reason = self._connect(lost)
+                if reason is not None:
+                    lost = reason
+                    delay = delays[min(failures, len(delays) - 1)]
+                    failures += 1
+                    self._emit(
+                        HostSnapshot(self.config, HostStatus.DOWN, reason, retry_at=time.time() + delay)
+                    )
+                    self._stop.wait(delay)
+                    continue
+                failures, lost = 0, ""
+            try:
+                self._serve()
+            except Exception as exc:  # libvirtError mostly; anything else must not kill the thread
+                self._lost = self._lost or describe_error(exc)
+            if self._lost is not None and not self._stop.is_set():
+                lost, self._lost = self._lost, None
+                self._disconnect()
+                self._emit(HostSnapshot(self.config, HostStatus.DOWN, lost, retry_at=time.time()))
+        self._disconnect()
+
+    def _connect(self, lost: str) -> str | None:
+        """Open the connection and register callbacks; the reason on failure. ``lost``: why the
+        last connection or attempt failed, shown while this one is under way."""
+        self._emit(HostSnapshot(self.config, HostStatus.CONNECTING, lost, facts=self._facts()))
+        try:
+            conn = open_connection(self.config.uri, readonly=self._readonly, timeout=self._open_timeout)
+        except HostError as exc:
+            return str(exc)
+        self._conn, self._shared, self._lost = conn, SharedConnection(conn), None
+        try:
+            with self._shared.use():  # callers of call() wait until the connection is set up
+                self._set_up(conn)
+        except libvirt.libvirtError as exc:
+            self._disconnect()
+            return describe_error(exc)
+        return None
+
+    def _set_up(self, conn: libvirt.virConnect) -> None:
+        """Keepalive, the close callback and lifecycle events, then what the host says of itself."""
+        try:
+            conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:  # the test driver has none
+                raise
+        # Through a weak reference: libvirt-python keeps what it is given here for good on drivers
+        # that have no close callbacks (the test driver), and with it this session and its history.
+        conn.registerCloseCallback(_relay_close, weakref.ref(self))
+        self._callback_ids = [
+            conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None)
+        ]
+        self._poller = HostPoller(self.config, read_facts(conn))
+
+    def _facts(self) -> HostFacts:
+        """What we knew of the host before it went away (shown while reconnecting)."""
+        return self._poller.facts if self._poller else HostFacts()
+
+    def _serve(self) -> None:
+        """Tick every ``refresh`` seconds, applying events in between, until the connection is lost."""
+        assert self._shared is not None and self._poller is not None
+        while not self._stop.is_set() and self._lost is None:
+            self._tick_now = False
+            with self._shared.use() as conn:  # taking turns with call()
+                snapshot = self._poller.tick(conn)
+            self._emit(snapshot)
+            deadline = time.monotonic() + self._refresh
+            while not self._stop.is_set() and self._lost is None and not self._tick_now:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._wake.wait(remaining)
+                self._wake.clear()
+                self._apply_events()
+
+    def _apply_events(self) -> None:
+        """Show queued lifecycle events at once; tick early when the set of guests changed."""
+        assert self._poller is not None
+        changed: dict[str, DomainState] = {}
+        while True:
+            try:
+                uuid, event = self._events.get_nowait()
+            except queue.Empty:
+                break
+            if event < 0 or EVENT_STATES.get(event) is None:  # refresh request, define, undefine
+                self._poller.invalidate(uuid or None)
+                self._tick_now = True
+                continue
+            state = EVENT_STATES[event]
+            assert state is not None
+            changed[uuid] = state
+            self._poller.invalidate(uuid)  # a start can bring new vCPUs or memory
+        if not changed or self._last is None:
+            return
+        known = {d.uuid for d in self._last.domains}
+        if not changed.keys() <= known:
+            self._tick_now = True  # a transient guest we have not seen yet
+        domains = tuple(
+            replace(d, state=changed[d.uuid]) if d.uuid in changed else d for d in self._last.domains
+        )
+        self._emit(replace(self._last, domains=domains))
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        shared, self._shared = self._shared, None
+        if conn is None or shared is None:
+            return
+        # A broken connection may refuse these: there is nothing left to release then.
+        with contextlib.suppress(HostError), shared.use():
+            for callback_id in self._callback_ids:
+                with contextlib.suppress(libvirt.libvirtError):
+                    conn.domainEventDeregisterAny(callback_id)
+            with contextlib.suppress(libvirt.libvirtError):
+                conn.unregisterCloseCallback()
+        self._callback_ids = []
+        shared.close()  # now, or when the last call() on it returns
+
+
+def _relay_close(_conn: object, reason: int, session: weakref.ref[HostSession]) -> None:
+    """libvirt's close callback, on the event loop thread: tells the session, if it still exists."""
+    alive = session()
+    if alive is not None:
+        alive._on_close(reason)

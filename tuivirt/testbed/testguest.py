@@ -1,0 +1,207 @@
+"""A tiny bootable guest, built offline, for the demo and the integration tests.
+
+The kernel comes from Debian's ``linux-image-cloud-amd64`` (``apt-get download`` and
+``dpkg-deb -x``, so nothing is installed); the initramfs is ``busybox-static`` with an
+``/init`` that prints a banner and runs a shell on the serial console. Guests boot it by
+direct kernel boot under TCG (``type='qemu'``): nested KVM does not work on every host.
+
+Run ``python -m tuivirt.testbed.testguest --help`` for the command-line use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import libvirt
+
+# The shell prompt of the guest: tests and the demo wait for it.
+PROMPT = "tuivirt-guest# "
+BANNER = "tuivirt test guest ready"
+DEFAULT_CACHE = Path("/var/cache/tuivirt/testguest")
+BUSYBOX = Path("/bin/busybox")
+KERNEL_META_PACKAGE = "linux-image-cloud-amd64"
+
+INIT_SCRIPT = f"""#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+hostname tuivirt-guest
+export HOME=/root PS1='{PROMPT}'
+echo
+echo "{BANNER}: kernel $(uname -r)"
+# cttyhack gives the shell the serial line as its controlling terminal (job control, ^C).
+while true; do setsid cttyhack sh; done
+"""
+
+
+@dataclass(frozen=True)
+class GuestImages:
+    """The two files a test guest boots from."""
+
+    kernel: Path
+    initrd: Path
+
+
+def cache_dir() -> Path:
+    """Where the images live: ``$TUIVIRT_CACHE`` or /var/cache/tuivirt/testguest.
+
+    The folder must be readable by the ``libvirt-qemu`` user, which /work or /root may not be.
+    """
+    return Path(os.environ.get("TUIVIRT_CACHE", DEFAULT_CACHE))
+
+
+def _run(args: list[str], cwd: Path | None = None) -> str:
+    result = subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True)
+    return result.stdout
+
+
+def _kernel_package() -> str:
+    """The versioned kernel package the meta package points at (linux-image-6.1.0-N-cloud-amd64)."""
+    out = _run(["apt-cache", "depends", KERNEL_META_PACKAGE])
+    match = re.search(r"Depends:\s+(linux-image-\S+)", out)
+    if not match:
+        raise RuntimeError(f"apt-cache names no kernel for {KERNEL_META_PACKAGE} (run apt-get update)")
+    return match.group(1)
+
+
+def _fetch_kernel(dest: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        work.chmod(0o777)  # apt-get download drops privileges to _apt when it can
+        _run(["apt-get", "download", "-q", _kernel_package()], cwd=work)
+        debs = list(work.glob("*.deb"))
+        if len(debs) != 1:
+            raise RuntimeError(f"apt-get download gave {len(debs)} packages, expected 1")
+        _run(["dpkg-deb", "-x", str(debs[0]), str(work / "root")])
+        kernels = sorted((work / "root" / "boot").glob("vmlinuz-*"))
+        if not kernels:
+            raise RuntimeError(f"{debs[0].name} holds no /boot/vmlinuz-*")
+        shutil.copyfile(kernels[-1], dest.with_suffix(".tmp"))
+        dest.with_suffix(".tmp").replace(dest)
+
+
+def _build_initramfs(dest: Path) -> None:
+    if not BUSYBOX.exists():
+        raise RuntimeError(f"{BUSYBOX} is missing: install busybox-static")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "root", "etc"):
+            (root / sub).mkdir(parents=True)
+        shutil.copy2(BUSYBOX, root / "bin" / "busybox")
+        init = root / "init"
+        init.write_text(INIT_SCRIPT)
+        init.chmod(0o755)
+        names = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+        archive = subprocess.run(
+            ["cpio", "--quiet", "-o", "-H", "newc"],
+            cwd=root,
+            input="\n".join(names).encode(),
+            check=True,
+            capture_output=True,
+        ).stdout
+    tmp_dest = dest.with_suffix(".tmp")
+    tmp_dest.write_bytes(gzip.compress(archive))
+    tmp_dest.replace(dest)
+
+
+def build(cache: Path | None = None) -> GuestImages:
+    """Make the kernel and initramfs once; later calls return the cached files."""
+    folder = cache or cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs.gz")
+    if not images.kernel.exists():
+        _fetch_kernel(images.kernel)
+    if not images.initrd.exists():
+        _build_initramfs(images.initrd)
+    # qemu runs as libvirt-qemu: every folder on the way and both files must be readable.
+    for path in (images.kernel, images.initrd):
+        path.chmod(0o644)
+    for parent in [folder, *folder.parents]:
+        if parent == Path("/"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o005)
+    return images
+
+
+def domain_xml(
+    name: str, images: GuestImages, memory_mib: int = 128, vcpus: int = 1, disk: str | None = None
+) -> str:
+    """Domain XML that boots the test guest with a pty serial console and no graphics.
+
+    ``disk``: a qcow2 file attached as vda (the guest boots without it; it is there to be deleted).
+    """
+    domain = ET.Element("domain", type="qemu")
+    ET.SubElement(domain, "name").text = name
+    ET.SubElement(domain, "memory", unit="MiB").text = str(memory_mib)
+    ET.SubElement(domain, "vcpu").text = str(vcpus)
+    os_el = ET.SubElement(domain, "os")
+    ET.SubElement(os_el, "type", arch="x86_64").text = "hvm"
+    ET.SubElement(os_el, "kernel").text = str(images.kernel)
+    ET.SubElement(os_el, "initrd").text = str(images.initrd)
+    ET.SubElement(os_el, "cmdline").text = "console=ttyS0 quiet"
+    features = ET.SubElement(domain, "features")
+    ET.SubElement(features, "acpi")
+    devices = ET.SubElement(domain, "devices")
+    if disk is not None:
+        disk_el = ET.SubElement(devices, "disk", type="file", device="disk")
+        ET.SubElement(disk_el, "driver", name="qemu", type="qcow2")
+        ET.SubElement(disk_el, "source", file=disk)
+        ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
+    serial = ET.SubElement(devices, "serial", type="pty")
+    ET.SubElement(serial, "target", port="0")
+    console = ET.SubElement(devices, "console", type="pty")
+    ET.SubElement(console, "target", type="serial", port="0")
+    return ET.tostring(domain, encoding="unicode")
+
+
+def define(
+    conn: libvirt.virConnect, name: str, images: GuestImages | None = None, disk: str | None = None
+) -> libvirt.virDomain:
+    """Define (not start) a persistent test guest called ``name``."""
+    return conn.defineXML(domain_xml(name, images or build(), disk=disk))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tuivirt.testbed.testguest", description="Build and define the tuivirt test guest."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="make the kernel and initramfs in the cache folder")
+    define_cmd = sub.add_parser("define", help="define a guest that boots the images (idempotent)")
+    define_cmd.add_argument("name")
+    define_cmd.add_argument("-c", "--connect", default="qemu:///system", help="libvirt URI")
+    define_cmd.add_argument("--start", action="store_true", help="start it too, unless running")
+    args = parser.parse_args(argv)
+
+    images = build()
+    if args.command == "build":
+        print(f"kernel {images.kernel}\ninitrd {images.initrd}")
+        return 0
+    conn = libvirt.open(args.connect)
+    try:
+        try:
+            dom = conn.lookupByName(args.name)
+        except libvirt.libvirtError:
+            dom = define(conn, args.name, images)
+            print(f"defined {args.name} on {args.connect}")
+        if args.start and not dom.isActive():
+            dom.create()
+            print(f"started {args.name}")
+    finally:
+        conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""`?`: every key of the screen underneath, with what it does and its binding id (for the keymap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Static
+
+from tuivirt.ui.keymap import Keymapped, bindings_in_force
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    keys: str
+    description: str
+    binding_id: str
+    available: bool
+
+
+def keys_help(nodes: Iterable[DOMNode], available: Callable[[str], bool]) -> list[KeyHelp]:
+    """Every binding of ``nodes`` that has an id, as remapped by the keymap, keys grouped by id;
+    ``available(action)`` tells what works now."""
+    keys: dict[str, KeyHelp] = {}
+    for node in nodes:
+        for binding in bindings_in_force(node):
+            if not binding.id or binding.action.startswith("explain"):
+                continue
+            shown = node.app.get_key_display(binding)
+            known = keys.get(binding.id)
+            if known is None:
+                keys[binding.id] = KeyHelp(shown, binding.description, binding.id, available(binding.action))
+            elif shown not in known.keys.split(", "):
+                keys[binding.id] = replace(known, keys=f"{known.keys}, {shown}")
+    return list(keys.values())
+
+
+class HelpScreen(Keymapped, ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, title: str, keys: list[KeyHelp], note: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._keys = keys
+        self._note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help"):
+            yield Label(f"Keys: {self._title}", classes="dialog-title")
+            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table.add_columns("Key", "Does", "Binding id")
+            for item in self._keys:
+                does = item.description if item.available else f"{item.description} (not now)"
+                table.add_row(item.keys, does, item.binding_id)
+            yield table
+            yield Static(
+                self._note
+                or "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes.",
+                classes="dialog-note",
+                markup=False,
+            )
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

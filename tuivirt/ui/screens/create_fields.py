@@ -1,0 +1,109 @@
+"""The new-guest form's fields: one row each (label, field, its reason), and which show when."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from textual.containers import Horizontal
+from textual.widgets import Checkbox, Input, Label, Select
+
+from tuivirt.backend.ops.guest_spec import (
+    DISK_BUSES,
+    DISK_FORMATS,
+    NIC_MODELS,
+    DiskMode,
+    Firmware,
+    Graphics,
+    InstallMode,
+    NetMode,
+)
+
+# Which fields show for which choice: (selector of the choosing Select, its value) -> field ids.
+DEPENDENT: dict[str, dict[str, tuple[str, ...]]] = {
+    "disk_mode": {
+        DiskMode.NEW: ("disk_pool", "disk_gib", "disk_format", "disk_bus"),
+        DiskMode.EXISTING: ("disk_path", "disk_bus"),
+        DiskMode.NONE: (),
+    },
+    "install": {
+        InstallMode.CDROM: ("iso_path",),
+        InstallMode.IMPORT: (),
+        InstallMode.KERNEL: ("kernel", "initrd", "cmdline"),
+        InstallMode.PXE: (),
+    },
+    "net_mode": {
+        NetMode.NETWORK: ("network", "nic_model"),
+        NetMode.BRIDGE: ("bridge", "nic_model"),
+        NetMode.NONE: (),
+    },
+}
+ALL_DEPENDENT = {f for choices in DEPENDENT.values() for fields in choices.values() for f in fields}
+
+
+def options(values: Any) -> list[tuple[str, str]]:
+    return [(str(v), str(v)) for v in values]
+
+
+def row(label: str, field_id: str, widget: Input | Select[str] | Checkbox) -> Horizontal:
+    widget.id = field_id
+    widget.compact = True  # one line a field: the whole form fits 80x24 with a little scrolling
+    return Horizontal(
+        Label(label, classes="form-label"),
+        widget,
+        Label("", id=f"{field_id}-why", classes="form-why"),
+        classes="form-row",
+        id=f"{field_id}-row",
+    )
+
+
+def form_rows(hosts: list[tuple[str, str]], host_uri: str) -> Iterator[Horizontal]:
+    """Every field, in the order of the form; the host's own choices are filled in later."""
+    yield row("Host", "host", Select(hosts, value=host_uri, allow_blank=False))
+    yield row("Name", "name", Input(placeholder="letters, digits, - _ ."))
+    yield row(
+        "OS variant",
+        "os_variant",
+        Input("generic"),
+    )
+    yield row("Memory", "memory", Input("1024", placeholder="MiB, or 2G"))
+    yield row("vCPUs", "vcpus", Input("1"))
+    yield row("Virtualisation", "virt_type", Select([], allow_blank=True))
+    yield row("Architecture", "arch", Select([], allow_blank=True))
+    yield row("Machine", "machine", Select([], prompt="default", allow_blank=True))
+    yield row(
+        "Firmware",
+        "firmware",
+        Select(options(Firmware), value=Firmware.BIOS.value, allow_blank=False),
+    )
+    yield row("Disk", "disk_mode", Select(options(DiskMode), value=DiskMode.NEW.value, allow_blank=False))
+    yield row("  pool", "disk_pool", Select([], allow_blank=True))
+    yield row("  size GiB", "disk_gib", Input("10"))
+    yield row("  format", "disk_format", Select(options(DISK_FORMATS), value="qcow2", allow_blank=False))
+    yield row("  path", "disk_path", Input(placeholder="/var/lib/libvirt/images/disk.qcow2"))
+    yield row("  bus", "disk_bus", Select(options(DISK_BUSES), value="virtio", allow_blank=False))
+    yield row(
+        "Install from",
+        "install",
+        Select(options(InstallMode), value=InstallMode.CDROM.value, allow_blank=False),
+    )
+    yield row("  ISO", "iso_path", Input(placeholder="path of the ISO on the host"))
+    yield row("  kernel", "kernel", Input(placeholder="/path/to/vmlinuz"))
+    yield row("  initrd", "initrd", Input(placeholder="optional"))
+    yield row("  command line", "cmdline", Input("console=ttyS0"))
+    yield row(
+        "Network",
+        "net_mode",
+        Select(options(NetMode), value=NetMode.NETWORK.value, allow_blank=False),
+    )
+    yield row("  network", "network", Select([], allow_blank=True))
+    yield row("  bridge", "bridge", Input(placeholder="br0"))
+    yield row("  NIC model", "nic_model", Select(options(NIC_MODELS), value="virtio", allow_blank=False))
+    yield row(
+        "Graphics",
+        "graphics",
+        Select(options(Graphics), value=Graphics.NONE.value, allow_blank=False),
+    )
+    yield row("Autostart", "autostart", Checkbox("start with the host"))
+    yield row("Start", "start", Checkbox("start after creation", value=True))
+    yield row("Console", "open_console", Checkbox("open its console at once"))

@@ -1,0 +1,118 @@
+"""Enter on a guest: overview with sparklines, disks, network interfaces, and its XML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from rich.syntax import Syntax
+from rich.table import Table
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Header, Label, Sparkline, Static, TabbedContent, TabPane
+
+from tuivirt.backend.fleet.fleet import Fleet, HostCallError
+from tuivirt.backend.live.models import DomainSnapshot
+from tuivirt.backend.ops.details import DomainDetails, read_details
+from tuivirt.format import format_bytes, format_kib, format_pct, printable, yes_no
+from tuivirt.ui.host_calls import HostReply, call_host
+from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.widgets.app_footer import AppFooter
+
+
+def overview_text(d: DomainSnapshot, host_uri: str) -> str:
+    persistent = {None: "?", True: "persistent", False: "transient"}[d.persistent]
+    return "\n".join(
+        [
+            f"Name        {printable(d.name)}",
+            f"Host        {d.host} ({host_uri})",
+            f"UUID        {d.uuid}",
+            f"State       {d.state.label}" + ("  (managed save image waiting)" if d.managed_save else ""),
+            f"vCPUs       {d.vcpus}",
+            f"Memory      {format_kib(d.memory_kib)}",
+            f"CPU         {format_pct(d.cpu_pct)} % of its vCPUs, {format_pct(d.cpu_host_pct)} % of the host",
+            f"Memory use  {format_pct(d.memory_pct)} %",
+            f"Autostart   {yes_no(d.autostart)}, {persistent}",
+        ]
+    )
+
+
+class DetailsRead(HostReply[DomainDetails]):
+    """The guest's disks, interfaces and XML."""
+
+
+class DetailsScreen(Keymapped, Screen[None]):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="details.back")]
+
+    def __init__(self, fleet: Fleet, key: str, domain: DomainSnapshot, host_uri: str) -> None:
+        super().__init__()
+        self.key = key
+        self._fleet = fleet
+        self._domain = domain
+        self._host_uri = host_uri
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with TabbedContent():
+            with TabPane("Overview", id="overview"):
+                yield Static(id="overview-text")
+                yield Label("CPU % (recent ticks)")
+                yield Sparkline([], id="cpu-spark")
+                yield Label("Memory in use % (recent ticks)")
+                yield Sparkline([], id="mem-spark")
+            with TabPane("Disks", id="disks"), VerticalScroll():
+                yield Static("reading…", id="disks-text")
+            with TabPane("Network", id="network"), VerticalScroll():
+                yield Static("reading…", id="network-text")
+            with TabPane("XML", id="xml"), VerticalScroll(id="xml-scroll"):
+                yield Static("reading…", id="xml-text")
+        yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.title = f"{printable(self._domain.name)} on {self._domain.host}"
+        self._load()
+
+    def show_domain(self, domain: DomainSnapshot, cpu: Sequence[float], memory: Sequence[float]) -> None:
+        """Live part: called on every snapshot of the guest while the screen is open."""
+        self._domain = domain
+        if not self.is_mounted:
+            self.call_after_refresh(self.show_domain, domain, cpu, memory)
+            return
+        self.query_one("#overview-text", Static).update(overview_text(domain, self._host_uri))
+        self.query_one("#cpu-spark", Sparkline).data = list(cpu)
+        self.query_one("#mem-spark", Sparkline).data = list(memory)
+
+    def _load(self) -> None:
+        uuid, what = self._domain.uuid, f"Could not read {printable(self._domain.name)}"
+        job = partial(self._fleet.call, self._host_uri, lambda conn: read_details(conn, uuid), what=what)
+        call_host(self, job, DetailsRead)
+
+    @on(DetailsRead)
+    def _details_read(self, message: DetailsRead) -> None:
+        if isinstance(message.outcome, HostCallError):  # a libvirt error or a host gone: in the panes
+            for widget_id in ("#disks-text", "#network-text", "#xml-text"):
+                self.query_one(widget_id, Static).update(str(message.outcome))
+            return
+        self._show_details(message.outcome)
+
+    def _show_details(self, details: DomainDetails) -> None:
+        disks = Table("Target", "Device", "Source", "Size", "Allocation", box=None, header_style="bold")
+        for disk in details.disks:
+            disks.add_row(
+                disk.target,
+                disk.device,
+                disk.source,
+                format_bytes(disk.capacity),
+                format_bytes(disk.allocation),
+            )
+        self.query_one("#disks-text", Static).update(disks if details.disks else "No disks.")
+        nics = Table("MAC", "Source", "Model", "IP addresses", box=None, header_style="bold")
+        for nic in details.nics:
+            nics.add_row(nic.mac, nic.source, nic.model or "-", ", ".join(nic.addresses) or "-")
+        self.query_one("#network-text", Static).update(nics if details.nics else "No network interfaces.")
+        self.query_one("#xml-text", Static).update(
+            Syntax(details.xml, "xml", theme="ansi_dark", word_wrap=False)
+        )

@@ -1,0 +1,365 @@
+"""The main screen: hosts on top, all their guests below, and every guest action on a key.
+
+It listens to the fleet (HostUpdated, HostRemoved) and shows each snapshot in the tables; guest
+actions go to its GuestActions, consoles to its ConsoleDock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+
+from textual import on
+from textual.actions import parse
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Header, Input
+
+from tuivirt.backend.fleet.fleet import Fleet
+from tuivirt.backend.fleet.targets import GuestTarget
+from tuivirt.backend.live.models import HostSnapshot, HostStatus
+from tuivirt.backend.live.session import HostSession
+from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
+from tuivirt.config import DETACH_BINDING, Config
+from tuivirt.ui.dialogs.help import HelpScreen, keys_help
+from tuivirt.ui.guest_actions import GuestActions
+from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.messages import HostRemoved, HostUpdated
+from tuivirt.ui.pending import PendingActions
+from tuivirt.ui.screens.create import Created, CreateScreen
+from tuivirt.ui.screens.details import DetailsScreen
+from tuivirt.ui.screens.health import HealthScreen
+from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.console_dock import ConsoleDock
+from tuivirt.ui.widgets.console_pane import ConsolePane
+from tuivirt.ui.widgets.domains_table import DomainsTable, row_key
+from tuivirt.ui.widgets.filter_bar import FilterBar
+from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.widgets.snapshot_table import SnapshotTable
+
+HISTORY = 60  # ticks of CPU and memory kept per guest for the details sparklines
+
+# (action, default keys, shown in the footer): a top/k9s/virsh hybrid; README lists them.
+GUEST_KEYS: list[tuple[Action, str, bool]] = [
+    (Action.START, "s", True),
+    (Action.SHUTDOWN, "S", True),
+    (Action.REBOOT, "r", False),
+    (Action.FORCE_OFF, "F", True),
+    (Action.PAUSE, "p", True),
+    (Action.RESUME, "u", True),
+    (Action.RESET, "R", False),
+    (Action.SAVE, "m", False),
+    (Action.AUTOSTART_ON, "a", False),
+    (Action.AUTOSTART_OFF, "A", False),
+    (Action.DELETE, "D,delete", True),
+]
+
+
+class MainScreen(Keymapped, Screen[None]):
+    BINDINGS = [
+        *(
+            Binding(keys, f"guest('{action}')", SPECS[action].label, show=show, id=f"guest.{action}")
+            for action, keys, show in GUEST_KEYS
+        ),
+        # Same keys and ids (so the keymap moves both): when check_action hides an action that
+        # does not apply, Textual tries the next binding of the key, and this one says why.
+        *(
+            Binding(keys, f"explain('{action}')", SPECS[action].label, show=False, id=f"guest.{action}")
+            for action, keys, _show in GUEST_KEYS
+        ),
+        Binding("n", "new_guest", "New", id="guest.new"),
+        Binding("n", "explain_new_guest", "New", show=False, id="guest.new"),
+        Binding("c", "console", "Console", id="guest.console"),
+        Binding("c", "explain_console", "Console", show=False, id="guest.console"),
+        Binding("space", "mark", "Mark", show=False, id="guest.mark"),
+        Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
+        Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
+        Binding("H", "hosts", "Hosts", id="main.hosts"),
+        Binding("O", "health", "Health", id="main.health"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
+        Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
+        Binding("I", "invert_sort", "Invert sort", show=False, id="main.sort_invert"),
+        Binding("question_mark", "help", "Keys", id="main.help"),
+        # Here, not on the app: in a form or dialog q is a letter, never a way to lose what was typed.
+        Binding("q", "app.quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, fleet: Fleet, config: Config, keymap: Mapping[str, str]) -> None:
+        super().__init__()
+        self.fleet = fleet
+        self.readonly = fleet.readonly
+        self._config = config
+        self._detach_keys = keymap.get(DETACH_BINDING)
+        self.pending = PendingActions()
+        self.history: dict[str, tuple[deque[float], deque[float]]] = {}
+        self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
+        self._targets_signature: tuple[object, ...] = ()
+        self._select_when_seen: Created | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Horizontal(id="body"):
+            with Vertical(id="tables"):
+                yield HostsTable(id="hosts")
+                yield DomainsTable(self.pending.label, id="domains")
+                yield FilterBar(id="filter")
+            yield ConsoleDock(self._detach_keys, id="consoles")
+        yield GuestActions(self.fleet, self.pending, self._config.shutdown_timeout)
+        yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBar).display = False
+        self.dock.display = False
+        self.table.focus()
+        if self.readonly:
+            self.sub_title = "read-only"
+        self.fleet.start(self)
+
+    @property
+    def table(self) -> DomainsTable:
+        return self.query_one(DomainsTable)
+
+    @property
+    def dock(self) -> ConsoleDock:
+        return self.query_one(ConsoleDock)
+
+    # -- the fleet's listener: any thread, so it only posts --------------------------------
+
+    def host_updated(self, snapshot: HostSnapshot, source: HostSession | None) -> None:
+        self.post_message(HostUpdated(snapshot, source))
+
+    def host_removed(self, uri: str) -> None:
+        self.post_message(HostRemoved(uri))
+
+    @on(HostUpdated)
+    def _host_updated(self, message: HostUpdated) -> None:
+        snapshot = message.snapshot
+        if not self.is_attached or not self.fleet.accept(snapshot, message.source):
+            return  # quitting, or stale (a host removed, edited or disconnected since)
+        uri = snapshot.config.uri
+        for domain in snapshot.domains:
+            key = row_key(uri, domain.uuid)
+            self.pending.observe(key, domain.state)
+            cpu, memory = self.history.setdefault(key, (deque(maxlen=HISTORY), deque(maxlen=HISTORY)))
+            cpu.append(domain.cpu_pct or 0.0)
+            memory.append(domain.memory_pct or 0.0)
+            screen = self.app.screen
+            if isinstance(screen, DetailsScreen) and screen.key == key:
+                screen.show_domain(domain, cpu, memory)
+        if isinstance(self.app.screen, HealthScreen):
+            self.app.screen.repaint()
+        self.query_one(HostsTable).show(snapshot)
+        self.table.show(snapshot)
+        self.refresh_bindings_if_targets_changed()
+        self.dock.reattach({row_key(uri, d.uuid): d.state.is_active for d in snapshot.domains})
+        self.select_new_guest()
+        self._notify_if_newly_down(snapshot)
+
+    def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:
+        """One toast per loss (or new reason), not one per reconnection attempt."""
+        uri = snapshot.config.uri
+        if snapshot.status is HostStatus.UP:
+            self._down_reason.pop(uri, None)
+        elif snapshot.status is HostStatus.DOWN and self._down_reason.get(uri) != snapshot.reason:
+            self._down_reason[uri] = snapshot.reason
+            self.notify(
+                f"{snapshot.config.name} ({uri}): {snapshot.reason}", title="Host down", severity="error"
+            )
+
+    @on(HostRemoved)
+    def _host_removed(self, message: HostRemoved) -> None:
+        """A removed host: its row and its guests' rows go."""
+        self.query_one(HostsTable).forget(message.uri)
+        self.table.forget_host(message.uri)
+        self.refresh_bindings()
+
+    # -- targets and availability ----------------------------------------------------------
+
+    def targets(self) -> list[GuestTarget]:
+        """The marked guests, or else the one under the cursor."""
+        table = self.table
+        keys = [k for k in table.keys if k in table.marks] or ([table.cursor_key] if table.cursor_key else [])
+        rows = [(key, table.item(key)) for key in keys]
+        return [GuestTarget.of(key, row.domain, row.host_uri) for key, row in rows if row is not None]
+
+    def applicable(self, spec: ActionSpec) -> list[GuestTarget]:
+        table = self.table
+        return [t for t in self.targets() if spec.applies_to(table.item(t.key).domain)]  # type: ignore[union-attr]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide guest actions that do not apply (or, read-only, any): the footer shows only what works."""
+        if action == "guest":
+            return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
+        if action == "console":
+            return not self.readonly and self._console_target() is not None
+        if action == "new_guest":
+            return not self.readonly
+        return True
+
+    def _console_target(self) -> GuestTarget | None:
+        """The guest under the cursor, when it is running (a console needs a running guest)."""
+        table = self.table
+        row = table.item(table.cursor_key) if table.cursor_key else None
+        if row is None or not row.domain.state.is_active:
+            return None
+        return GuestTarget.of(table.cursor_key or "", row.domain, row.host_uri)
+
+    def action_explain(self, name: str) -> None:
+        """Second binding on each guest key: runs only when check_action hid the first one."""
+        spec = SPECS[Action(name)]
+        if self.readonly:
+            self.notify(f"{spec.label} is not available: tuivirt runs read-only (--readonly).")
+        elif not self.targets():
+            self.notify(f"{spec.label}: no guest selected.")
+        else:
+            states = ", ".join(sorted({f"{t.name} is {self._state(t)}" for t in self.targets()}))
+            self.notify(f"{spec.label} does not apply: {states}.")
+
+    def _state(self, target: GuestTarget) -> str:
+        row = self.table.item(target.key)
+        return row.domain.state.label if row else "gone"
+
+    def action_explain_new_guest(self) -> None:
+        self.notify("New guests cannot be created: tuivirt runs read-only (--readonly).")
+
+    def action_explain_console(self) -> None:
+        if self.readonly:
+            self.notify("The console is not available: tuivirt runs read-only (--readonly).")
+        else:
+            self.notify("The console needs a running guest under the cursor.")
+
+    def refresh_bindings_if_targets_changed(self) -> None:
+        """The footer is rebuilt only when what the actions depend on changed: a rebuild on every
+        poll would repaint it every two seconds, which is most of what an idle SSH link carries."""
+        # What the footer shows: the actions that apply, not which guest it is (moving between
+        # two running guests must not rebuild it: each rebuild repaints the whole footer line).
+        signature = (
+            tuple(a for a in Action if self.applicable(SPECS[a])),
+            self._console_target() is not None,
+        )
+        if signature != self._targets_signature:
+            self._targets_signature = signature
+            self.refresh_bindings()
+
+    @on(SnapshotTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self.refresh_bindings_if_targets_changed()
+
+    # -- guest actions, details, new guests ------------------------------------------------
+
+    def action_guest(self, name: str) -> None:
+        spec = SPECS[Action(name)]
+        targets = self.applicable(spec)
+        if targets:
+            self.query_one(GuestActions).request(spec, targets)
+
+    @on(SnapshotTable.RowSelected, "#domains")
+    def _open_details(self, event: SnapshotTable.RowSelected) -> None:
+        row = self.table.item(event.key) if event.key else None
+        if event.key is None or row is None or row.host_uri not in self.fleet.sessions:
+            return
+        screen = DetailsScreen(self.fleet, event.key, row.domain, row.host_uri)
+        self.app.push_screen(screen)
+        cpu, memory = self.history.get(event.key, ((), ()))
+        screen.show_domain(row.domain, list(cpu), list(memory))
+
+    def action_new_guest(self) -> None:
+        """The form opens on the host of the guest under the cursor, else the first host."""
+        table = self.table
+        row = table.item(table.cursor_key) if table.cursor_key else None
+        sessions = self.fleet.sessions
+        if not sessions:
+            self.notify("No host is connected: connect one in Hosts (H).", severity="warning")
+            return
+        uri = row.host_uri if row and row.host_uri in sessions else next(iter(sessions))
+
+        def created(result: Created | None) -> None:
+            if result is not None:
+                self._select_when_seen = result
+                self.notify("Created; it shows in the table in a moment.")
+
+        self.app.push_screen(CreateScreen(self.fleet, uri), created)
+
+    def select_new_guest(self) -> None:
+        """After a create: select the new guest once a snapshot brings it (and open its console)."""
+        created = self._select_when_seen
+        if created is None:
+            return
+        if self.table.select_key(row_key(created.host_uri, created.uuid)):
+            self._select_when_seen = None
+            self.table.focus()
+            if created.open_console:
+                self.action_console()
+
+    # -- consoles --------------------------------------------------------------------------
+
+    def action_console(self) -> None:
+        target = self._console_target()
+        if target is not None:
+            self.dock.open(target)
+
+    @on(ConsolePane.FullScreen)
+    def _full_screen(self) -> None:
+        self.toggle_class("-console-full")
+
+    @on(ConsolePane.Leave)
+    @on(ConsoleDock.Emptied)
+    def _back_to_tables(self) -> None:
+        self.remove_class("-console-full")
+        self.table.focus()
+
+    # -- hosts, marks, filter, sort, help --------------------------------------------------
+
+    def action_hosts(self) -> None:
+        self.app.push_screen(HostsScreen(self.fleet))
+
+    def action_health(self) -> None:
+        self.app.push_screen(HealthScreen(self.fleet))
+
+    def action_mark(self) -> None:
+        table = self.table
+        if table.cursor_key is not None:
+            table.toggle_mark(table.cursor_key)
+            table.action_cursor(1)
+            self.refresh_bindings()
+
+    def action_mark_all(self) -> None:
+        self.table.set_marks(set(self.table.keys))
+        self.refresh_bindings()
+
+    def action_clear_marks(self) -> None:
+        self.table.set_marks(set())
+        self.refresh_bindings()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self.refresh_bindings()
+
+    def action_sort(self, step: int) -> None:
+        table = self.table
+        keys = [c.key for c in table.columns]
+        table.sort_by(keys[(keys.index(table.sort_column.key) + step) % len(keys)], table.sort_reverse)
+
+    def action_invert_sort(self) -> None:
+        table = self.table
+        table.sort_by(table.sort_column.key, not table.sort_reverse)
+
+    def action_help(self) -> None:
+        """Every key of the focused widget, this screen and the app, with what works now."""
+        nodes = [n for n in (self.app.focused, self, self.app) if n is not None]
+
+        def available(action: str) -> bool:
+            _namespace, name, parameters = parse(action)
+            return self.check_action(name, parameters) is True
+
+        note = "Read-only mode: guest actions are off. " if self.readonly else ""
+        note += "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes."
+        self.app.push_screen(HelpScreen("guests and hosts", keys_help(nodes, available), note))

@@ -1,0 +1,177 @@
+"""The domains table: every guest of every host in one table, keyed by host and UUID."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from tuivirt.backend.live.models import DomainSnapshot, DomainState, HostSnapshot, HostStatus
+from tuivirt.format import format_kib, format_pair, format_pct, printable, yes_no
+from tuivirt.ui.widgets.snapshot_table import Column, SnapshotTable
+
+STATE_STYLES = {
+    DomainState.RUNNING: "green",
+    DomainState.BLOCKED: "green",
+    DomainState.PAUSED: "yellow",
+    DomainState.SHUTDOWN: "yellow",
+    DomainState.SHUTOFF: "dim",
+    DomainState.CRASHED: "bold red",
+    DomainState.PMSUSPENDED: "yellow",
+}
+
+
+def row_key(host_uri: str, uuid: str) -> str:
+    """UUIDs are unique per host only (clones, two test-driver hosts): the key names both."""
+    return f"{host_uri}#{uuid}"
+
+
+@dataclass(frozen=True)
+class GuestRow:
+    """A guest as the table shows it: its snapshot, an action under way, and the user's mark."""
+
+    domain: DomainSnapshot
+    host_uri: str
+    pending: str | None = None
+    marked: bool = False
+
+
+def _state(row: GuestRow) -> Text:
+    if row.pending:
+        return Text(row.pending, style="italic cyan")
+    return Text(row.domain.state.label, style=STATE_STYLES.get(row.domain.state, ""))
+
+
+def _disk_total(d: DomainSnapshot) -> float | None:
+    return None if d.disk_read_bps is None else d.disk_read_bps + (d.disk_write_bps or 0)
+
+
+def _net_total(d: DomainSnapshot) -> float | None:
+    return None if d.net_rx_bps is None else d.net_rx_bps + (d.net_tx_bps or 0)
+
+
+def _mark(row: GuestRow) -> Text:
+    return Text("●", style="bold magenta") if row.marked else Text(" ")
+
+
+def _column(
+    key: str,
+    label: str,
+    width: int,
+    cell: Callable[[DomainSnapshot], str | Text],
+    sort_key: Callable[[DomainSnapshot], object] | None = None,
+    align: str = "left",
+    priority: int = 0,
+    **extra: object,
+) -> Column[GuestRow]:
+    """A column that reads the row's snapshot."""
+    return Column(
+        key,
+        label,
+        width,
+        lambda row: cell(row.domain),
+        (lambda row: sort_key(row.domain)) if sort_key else None,
+        align,  # type: ignore[arg-type]
+        priority,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# Lower priority survives narrower terminals: at 80 columns the last three drop out.
+DOMAIN_COLUMNS: list[Column[GuestRow]] = [
+    Column("mark", "", 1, _mark, lambda row: not row.marked, priority=0),
+    _column("host", "Host", 10, lambda d: d.host, lambda d: d.host.lower(), priority=3),
+    _column(
+        "name",
+        "Name",
+        14,
+        lambda d: printable(d.name),
+        lambda d: d.name.lower(),
+        priority=0,
+        flex=True,
+        max_width=40,
+    ),
+    Column("state", "State", 14, _state, lambda row: row.domain.state.label, priority=0),
+    _column("vcpus", "vCPU", 4, lambda d: str(d.vcpus), lambda d: d.vcpus, "right", priority=2),
+    _column("memory", "Memory", 9, lambda d: format_kib(d.memory_kib), lambda d: d.memory_kib, "right", 2),
+    _column("cpu", "CPU%", 5, lambda d: format_pct(d.cpu_pct), lambda d: d.cpu_pct, "right", priority=1),
+    _column("mem", "Mem%", 5, lambda d: format_pct(d.memory_pct), lambda d: d.memory_pct, "right", 4),
+    _column(
+        "disk",
+        "Disk r/w",
+        10,
+        lambda d: format_pair(d.disk_read_bps, d.disk_write_bps),
+        _disk_total,
+        "right",
+        5,
+    ),
+    _column(
+        "net", "Net rx/tx", 10, lambda d: format_pair(d.net_rx_bps, d.net_tx_bps), _net_total, "right", 6
+    ),
+    _column("autostart", "Auto", 4, lambda d: yes_no(d.autostart), lambda d: d.autostart, priority=7),
+]
+
+
+def _filter_text(row: GuestRow) -> str:
+    d = row.domain
+    return f"{d.name}\n{d.host}\n{d.state.label}"
+
+
+class DomainsTable(SnapshotTable[GuestRow]):
+    """Each host's snapshot adds, updates and removes only that host's rows."""
+
+    def __init__(self, pending_label: Callable[[str], str | None], id: str | None = None) -> None:  # noqa: A002
+        super().__init__(
+            DOMAIN_COLUMNS,
+            filter_text=_filter_text,
+            tie_break=lambda row: (row.domain.name, row.domain.host),
+            id=id,
+        )
+        self._pending_label = pending_label
+        self._host_keys: dict[str, set[str]] = {}
+        self.marks: set[str] = set()
+        self.sort_by("name")
+
+    def _row(self, key: str, domain: DomainSnapshot, host_uri: str) -> GuestRow:
+        return GuestRow(domain, host_uri, self._pending_label(key), key in self.marks)
+
+    def show(self, snapshot: HostSnapshot) -> None:
+        uri = snapshot.config.uri
+        rows = {}
+        for domain in snapshot.domains:
+            key = row_key(uri, domain.uuid)
+            rows[key] = self._row(key, domain, uri)
+        gone = self._host_keys.get(uri, set()) - rows.keys()
+        self.marks -= gone
+        up = snapshot.status is HostStatus.UP
+        held = self.held_key
+        if up and held is not None and held.startswith(row_key(uri, "")) and held not in rows:
+            self.release_held()  # the host is back without that guest
+        self.update_items(rows, replace_keys=gone, hold_cursor=not up)
+        self._host_keys[uri] = set(rows)
+
+    def forget_host(self, uri: str) -> None:
+        gone = self._host_keys.pop(uri, set())
+        self.marks -= gone
+        if self.held_key is not None and self.held_key.startswith(row_key(uri, "")):
+            self.release_held()  # the host was removed: its guests will not be back
+        self.update_items({}, replace_keys=gone)
+
+    def touch(self, keys: Iterable[str]) -> None:
+        """Redraw these rows' marks and pending labels."""
+        rows = {}
+        for key in keys:
+            row = self.item(key)
+            if row is not None:
+                rows[key] = self._row(key, row.domain, row.host_uri)
+        self.update_items(rows)
+
+    def toggle_mark(self, key: str) -> None:
+        self.marks ^= {key}
+        self.touch([key])
+
+    def set_marks(self, keys: set[str]) -> None:
+        changed = self.marks ^ keys
+        self.marks = set(keys)
+        self.touch(changed)
