@@ -17,7 +17,7 @@ from tuivirt import __version__
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.config import Config, config_path
+from tuivirt.backend.config.load import Config, config_path
 from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.keymap import Keymapped, check_keymap
 from tuivirt.ui.screens.main import MainScreen

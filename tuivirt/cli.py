@@ -13,7 +13,7 @@ from pathlib import Path
 from tuivirt import __version__
 from tuivirt.backend.live.connection import DEFAULT_URI, host_name_for
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.config import config_path, load_config
+from tuivirt.backend.config.load import config_path, load_config
 
 
 def demo_uri() -> str:

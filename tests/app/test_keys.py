@@ -14,7 +14,7 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.config import Config
+from tuivirt.backend.config.load import Config
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.help import HelpScreen
 from tuivirt.ui.keymap import class_bindings

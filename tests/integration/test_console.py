@@ -20,7 +20,7 @@ from tests.integration.conftest import SYSTEM_URI, answers_key, virsh
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.config import DETACH_BINDING, Config
+from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.testbed.testguest import PROMPT
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.help import HelpScreen

@@ -10,7 +10,7 @@ from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.config import Config
+from tuivirt.backend.config.load import Config
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen

@@ -6,8 +6,8 @@ import pytest
 
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.config import Config, load_config
-from tuivirt.config_save import ConfigSaveError, save_hosts
+from tuivirt.backend.config.load import Config, load_config
+from tuivirt.backend.config.save import ConfigSaveError, save_hosts
 
 USER_FILE = """\
 # my settings

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator, Set
 from pathlib import Path
 
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.config import uri_problem
-from tuivirt.config_save import save_hosts
+from tuivirt.backend.config.load import uri_problem
+from tuivirt.backend.config.save import save_hosts
 
 
 class HostList:

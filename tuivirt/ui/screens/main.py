@@ -22,7 +22,7 @@ from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.live.models import HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
-from tuivirt.config import DETACH_BINDING, Config
+from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.ui.dialogs.help import HelpScreen, keys_help
 from tuivirt.ui.guest_actions import GuestActions
 from tuivirt.ui.keymap import Keymapped
