@@ -14,10 +14,10 @@ from textual.app import App
 from textual.dom import DOMNode
 
 from tuivirt import __version__
+from tuivirt.backend.config.load import Config, config_path
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.backend.config.load import Config, config_path
 from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.keymap import Keymapped, check_keymap
 from tuivirt.ui.screens.main import MainScreen

@@ -11,9 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from tuivirt import __version__
+from tuivirt.backend.config.load import config_path, load_config
 from tuivirt.backend.live.connection import DEFAULT_URI, host_name_for
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.backend.config.load import config_path, load_config
 
 
 def demo_uri() -> str:

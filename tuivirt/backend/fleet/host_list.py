@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Set
 from pathlib import Path
 
-from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.config.load import uri_problem
 from tuivirt.backend.config.save import save_hosts
+from tuivirt.backend.live.models import HostConfig
 
 
 class HostList:

@@ -5,7 +5,6 @@ thread and a failure keeps the form open with its values and the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -14,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -39,43 +37,17 @@ from tuivirt.backend.ops.host_offer import read_offer
 from tuivirt.backend.ops.osinfo import GENERIC, OsVariant, load_variants
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.preview import PreviewScreen
-from tuivirt.ui.host_calls import HostReply, call_host
+from tuivirt.ui.host_calls import call_host
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.screens.create_fields import ALL_DEPENDENT, DEPENDENT, form_rows
+from tuivirt.ui.screens.create_messages import (
+    Created,
+    CreateProgress,
+    CreateReturned,
+    OfferRead,
+    VariantsRead,
+)
 from tuivirt.ui.widgets.app_footer import AppFooter
-
-
-@dataclass(frozen=True)
-class Created:
-    """What the form gives back on success."""
-
-    host_uri: str
-    uuid: str
-    open_console: bool
-
-
-class VariantsRead(Message):
-    def __init__(self, variants: tuple[OsVariant, ...]) -> None:
-        super().__init__()
-        self.variants = variants
-
-
-class OfferRead(HostReply[HostOffer]):
-    """What the host offers: virtualisation types, machines, pools, networks, firmware."""
-
-    def __init__(self, uri: str, outcome: HostOffer | HostCallError) -> None:
-        super().__init__(outcome)
-        self.uri = uri
-
-
-class CreateProgress(Message):
-    def __init__(self, step: str) -> None:
-        super().__init__()
-        self.step = step
-
-
-class CreateReturned(HostReply[Created]):
-    """The guest was created (and started), or why not, with nothing left behind."""
 
 
 class CreateScreen(Keymapped, Screen[Created | None]):

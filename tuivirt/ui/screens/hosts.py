@@ -11,9 +11,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from tuivirt.backend.config.save import ConfigSaveError
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.live.models import HostConfig, HostSnapshot
-from tuivirt.backend.config.save import ConfigSaveError
 from tuivirt.format import yes_no
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.host_form import HostFormScreen

@@ -17,18 +17,19 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input
 
+from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.live.models import HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
-from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.ui.dialogs.help import HelpScreen, keys_help
 from tuivirt.ui.guest_actions import GuestActions
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
 from tuivirt.ui.pending import PendingActions
-from tuivirt.ui.screens.create import Created, CreateScreen
+from tuivirt.ui.screens.create import CreateScreen
+from tuivirt.ui.screens.create_messages import Created
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
