@@ -21,9 +21,9 @@ from textual.widgets import Button, Static
 from tests.app.helpers import demo_copy, domain, key_of, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
+from tuivirt.backend.config.load import Config
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.backend.config.load import Config
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen
 from tuivirt.ui.dialogs.help import HelpScreen

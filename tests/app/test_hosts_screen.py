@@ -9,9 +9,9 @@ from textual.widgets import Button, Static
 from tests.app.helpers import domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
+from tuivirt.backend.config.load import load_config
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import build_parser, demo_uri, hosts_from_args
-from tuivirt.backend.config.load import load_config
 from tuivirt.ui.dialogs.host_form import HostFormScreen
 from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.widgets.domains_table import DomainsTable

@@ -12,9 +12,9 @@ from tests.app.helpers import key_of
 from tests.app.test_create_form import open_form
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
+from tuivirt.backend.config.load import Config
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.backend.config.load import Config
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.help import HelpScreen
 from tuivirt.ui.keymap import class_bindings

@@ -18,9 +18,9 @@ from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, answers_key, virsh
 from tuivirt.app import TuivirtApp
+from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.testbed.testguest import PROMPT
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.help import HelpScreen

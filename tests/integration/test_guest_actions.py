@@ -9,8 +9,8 @@ from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.config.load import Config
+from tuivirt.backend.live.models import HostConfig
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.config.load import Config, config_path, load_config
+from tuivirt.backend.live.models import HostConfig
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from tuivirt.backend.fleet.host_list import HostList
-from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.config.load import Config, load_config
 from tuivirt.backend.config.save import ConfigSaveError, save_hosts
+from tuivirt.backend.fleet.host_list import HostList
+from tuivirt.backend.live.models import HostConfig
 
 USER_FILE = """\
 # my settings

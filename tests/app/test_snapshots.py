@@ -1,0 +1,181 @@
+"""Every screen as an SVG picture, at 80x24 and 100x30, on the demo node: a change to what any
+screen shows fails here until the pictures are looked at and taken again:
+
+    .venv/bin/pytest tests/app/test_snapshots.py --snapshot-update
+
+Nothing here waits on a clock: the hosts poll once (refresh of an hour), each scene waits for
+what it shows, and inputs do not blink.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.app.helpers import key_of
+from tests.conftest import wait_until
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.console.virsh import ConsoleState
+from tuivirt.backend.live.models import HostConfig, HostStatus
+from tuivirt.cli import demo_uri
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.delete import DeleteScreen
+from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.screens.create import CreateScreen
+from tuivirt.ui.screens.details import DetailsScreen
+from tuivirt.ui.screens.health import HealthScreen
+from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.widgets.console_pane import ConsolePane
+from tuivirt.ui.widgets.domains_table import DomainsTable
+
+# A fixed path: the URI shows in the tables, and a checkout's own path differs from machine to machine.
+NODE_FILE = Path("/tmp/tuivirt-snapshots/demo.xml")
+Scene = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+def demo_app() -> TuivirtApp:
+    NODE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_uri().removeprefix("test://"), NODE_FILE)
+    host = HostConfig("demo", f"test://{NODE_FILE}")
+    return TuivirtApp([host], refresh=3600, config_file=Path("config.toml"))
+
+
+def still(pilot: Pilot[Any]) -> None:
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+async def guests_shown(pilot: Pilot[Any]) -> None:
+    app: TuivirtApp = pilot.app
+    await wait_until(pilot, lambda: bool(app.main.query(DomainsTable)) and bool(app.main.table.keys))
+    await wait_until(pilot, lambda: all(s.status is HostStatus.UP for s in app.fleet.snapshots.values()))
+
+
+async def on_guest(pilot: Pilot[Any], name: str) -> None:
+    await guests_shown(pilot)
+    table = pilot.app.main.table
+    key = key_of(table, name)
+    assert key is not None and table.select_key(key)
+    await pilot.pause()
+
+
+async def main(pilot: Pilot[Any]) -> None:
+    await on_guest(pilot, "web-01")
+
+
+async def details(pilot: Pilot[Any]) -> None:
+    await on_guest(pilot, "web-01")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DetailsScreen))
+    disks = pilot.app.screen.query_one("#disks-text", Static)
+    await wait_until(pilot, lambda: "reading" not in str(disks.content))
+
+
+async def new_guest(pilot: Pilot[Any]) -> None:
+    await on_guest(pilot, "web-01")
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateScreen))
+    status = pilot.app.screen.query_one("#form-status", Static)
+    why = pilot.app.screen.query_one("#os_variant-why", Static)
+    await wait_until(pilot, lambda: "reading" not in str(status.content) + str(why.content))
+    still(pilot)
+
+
+async def leave_form(pilot: Pilot[Any]) -> None:
+    await new_guest(pilot)
+    await pilot.press("x", "escape")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+
+
+async def delete(pilot: Pilot[Any]) -> None:
+    await on_guest(pilot, "backup")
+    await pilot.press("D")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DeleteScreen))
+    still(pilot)
+
+
+async def force_off(pilot: Pilot[Any]) -> None:
+    await on_guest(pilot, "web-01")
+    await pilot.press("F")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+
+
+async def hosts(pilot: Pilot[Any]) -> None:
+    await guests_shown(pilot)
+    await pilot.press("H")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HostsScreen))
+
+
+async def health(pilot: Pilot[Any]) -> None:
+    await guests_shown(pilot)
+    await pilot.press("O")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HealthScreen))
+    await wait_until(
+        pilot, lambda: "demo-pool" in str(pilot.app.screen.query_one(".health-host", Static).content)
+    )
+
+
+async def keys_help(pilot: Pilot[Any]) -> None:
+    await guests_shown(pilot)
+    await pilot.press("question_mark")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+
+
+async def console(pilot: Pilot[Any], state: ConsoleState, reason: str = "", text: bytes = b"") -> None:
+    """The console pane beside the tables in ``state``, as its reader would report it. The test
+    driver has no console: virsh fails first, then the pane is told the state to show."""
+    await on_guest(pilot, "web-01")
+    await pilot.press("c")
+    pane = pilot.app.main.query_one(ConsolePane)
+    await wait_until(pilot, lambda: pane.state is ConsoleState.FAILED, timeout=20)
+    pane.post_message(ConsolePane.Changed(pane, state, reason))
+    if text:
+        pane.emulator.feed(text)
+        pane.post_message(ConsolePane.Output())
+    await wait_until(pilot, lambda: pane.state is state)
+
+
+async def console_failed(pilot: Pilot[Any]) -> None:
+    await console(pilot, ConsoleState.FAILED, "this function is not supported by the connection driver")
+
+
+async def console_attached(pilot: Pilot[Any]) -> None:
+    prompt = b"Welcome to tuivirt-test\r\n\r\n/ # uname -a\r\nLinux (none) 6.1.0 x86_64 GNU/Linux\r\n/ # "
+    await console(pilot, ConsoleState.ATTACHED, text=prompt)
+
+
+async def console_busy(pilot: Pilot[Any]) -> None:
+    await console(pilot, ConsoleState.BUSY, "another session holds the console")
+
+
+async def console_closed(pilot: Pilot[Any]) -> None:
+    await console(pilot, ConsoleState.CLOSED, "the console closed (guest stopped?)")
+
+
+SCENES: dict[str, Scene] = {
+    "main": main,
+    "details": details,
+    "new_guest": new_guest,
+    "leave_form": leave_form,
+    "delete": delete,
+    "force_off": force_off,
+    "hosts": hosts,
+    "health": health,
+    "help": keys_help,
+    "console_failed": console_failed,
+    "console_attached": console_attached,
+    "console_busy": console_busy,
+    "console_closed": console_closed,
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_screen(snap_compare: Callable[..., bool], scene: str, size: tuple[int, int]) -> None:
+    assert snap_compare(demo_app(), terminal_size=size, run_before=SCENES[scene])
