@@ -33,10 +33,12 @@ LOCAL = HostConfig("localhost", SYSTEM_URI)
 
 
 def console_pids(name: str) -> list[str]:
-    """virsh console processes for ``name`` still alive (zombies included: they count as left behind)."""
-    ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
+    """virsh console processes for ``name`` still alive (zombies included: they count as left behind).
+    tuivirt names the guest by UUID on virsh's command line."""
+    uuid = virsh("domuuid", name).strip()
+    ps = subprocess.run(["ps", "-ewwo", "pid,args"], capture_output=True, text=True, check=True).stdout
     return [
-        line.split()[0] for line in ps.splitlines() if "virsh" in line and " console" in line and name in line
+        line.split()[0] for line in ps.splitlines() if "virsh" in line and " console" in line and uuid in line
     ]
 
 
@@ -88,6 +90,24 @@ async def test_console_echo_flood_and_detach(guest_name: str) -> None:
     deadline = time.monotonic() + 5
     while console_pids(guest_name) and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert console_pids(guest_name) == []
+
+
+async def test_quitting_with_a_console_open_returns_at_once(guest_name: str) -> None:
+    """Quit while attached: the app does not wait for virsh, and no virsh is left behind."""
+    virsh("start", guest_name)
+    app = TuivirtApp([LOCAL], refresh=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_console(pilot, app, guest_name)
+        await wait_until(pilot, lambda: pane.state is ConsoleState.ATTACHED, timeout=15)
+        assert console_pids(guest_name) != []
+        started = time.monotonic()
+        app.exit()
+    quit_seconds = time.monotonic() - started
+    assert quit_seconds < 0.5, f"quitting took {quit_seconds:.2f} s"
+    deadline = time.monotonic() + 2  # killed at once; the reader thread reaps it
+    while console_pids(guest_name) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert console_pids(guest_name) == []
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 def console_processes() -> str:
     """Any virsh console still running, as ps shows it."""
-    ps = subprocess.run(["ps", "-eo", "pid,stat,args"], capture_output=True, text=True, check=True)
+    ps = subprocess.run(["ps", "-ewwo", "pid,stat,args"], capture_output=True, text=True, check=True)
     return "\n".join(line for line in ps.stdout.splitlines() if "virsh" in line and " console " in line)
 
 
