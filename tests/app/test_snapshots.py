@@ -52,13 +52,15 @@ def still(pilot: Pilot[Any]) -> None:
 
 
 async def guests_shown(pilot: Pilot[Any]) -> None:
-    app: TuivirtApp = pilot.app
+    app = pilot.app
+    assert isinstance(app, TuivirtApp)
     await wait_until(pilot, lambda: bool(app.main.query(DomainsTable)) and bool(app.main.table.keys))
     await wait_until(pilot, lambda: all(s.status is HostStatus.UP for s in app.fleet.snapshots.values()))
 
 
 async def on_guest(pilot: Pilot[Any], name: str) -> None:
     await guests_shown(pilot)
+    assert isinstance(pilot.app, TuivirtApp)
     table = pilot.app.main.table
     key = key_of(table, name)
     assert key is not None and table.select_key(key)
@@ -132,7 +134,7 @@ async def console(pilot: Pilot[Any], state: ConsoleState, reason: str = "", text
     driver has no console: virsh fails first, then the pane is told the state to show."""
     await on_guest(pilot, "web-01")
     await pilot.press("c")
-    pane = pilot.app.main.query_one(ConsolePane)
+    pane = pilot.app.screen.query_one(ConsolePane)
     await wait_until(pilot, lambda: pane.state is ConsoleState.FAILED, timeout=20)
     pane.post_message(ConsolePane.Changed(pane, state, reason))
     if text:
