@@ -7,6 +7,7 @@ screen mounts one and hands it what the user aimed at.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from textual import on
 from textual.widget import Widget
@@ -68,7 +69,7 @@ class GuestActions(Widget):
         plans = []
         for t in targets:
             what = f"Delete: cannot read {t.name}"
-            plan = self._fleet.call(t.host_uri, lambda conn, t=t: plan_delete(conn, t.uuid), what=what)  # type: ignore[misc]
+            plan = self._fleet.call(t.host_uri, partial(plan_delete, uuid=t.uuid), what=what)
             plans.append(DeleteTarget(t.key, t.name, t.host_name, plan))
         return targets, plans
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from libvirt import virConnect
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,6 +63,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         self._host_uri = host_uri
         self._offer: HostOffer | None = None
         self._busy = False
+        self._open_console = False  # once created: open its console
         self._untouched: dict[str, object] = {}  # each field's value before the user typed anything
 
     # -- layout ----------------------------------------------------------------------------
@@ -338,16 +338,12 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         self._create(spec, self._offer, self._checked("open_console"))
 
     def _create(self, spec: GuestSpec, offer: HostOffer, open_console: bool) -> None:
-        uri = self._host_uri
+        def progress(step: str) -> None:  # on the worker thread
+            self.post_message(CreateProgress(step))
 
-        def create(conn: virConnect) -> Created:
-            def progress(step: str) -> None:
-                self.post_message(CreateProgress(step))
-
-            uuid = create_guest(conn, spec, offer, progress)
-            return Created(uri, uuid, open_console and spec.start)
-
-        job = partial(self._fleet.call, uri, create, what=f"Create {spec.name}", changes=True)
+        create = partial(create_guest, spec=spec, offer=offer, progress=progress)
+        job = partial(self._fleet.call, self._host_uri, create, what=f"Create {spec.name}", changes=True)
+        self._open_console = open_console and spec.start
         call_host(self, job, CreateReturned, group="create")
 
     @on(CreateProgress)
@@ -359,7 +355,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         if isinstance(message.outcome, HostCallError):
             self._failed(str(message.outcome))
         else:
-            self.dismiss(message.outcome)
+            self.dismiss(Created(self._host_uri, message.outcome, self._open_console))
 
     def _result(self, text: str, error: bool) -> None:
         result = self.query_one("#form-result", Static)

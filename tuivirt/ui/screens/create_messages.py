@@ -41,5 +41,5 @@ class CreateProgress(Message):
         self.step = step
 
 
-class CreateReturned(HostReply[Created]):
-    """The guest was created (and started), or why not, with nothing left behind."""
+class CreateReturned(HostReply[str]):
+    """The new guest's UUID, or why it could not be created (with nothing left behind)."""
