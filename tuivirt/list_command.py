@@ -8,7 +8,7 @@ import sys
 
 from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.live.snapshot_once import host_as_dict, snapshot_hosts
-from tuivirt.format import format_kib, format_pair, format_pct, printable
+from tuivirt.format import format_kib, format_pair, format_pct, printable, yes_no
 
 HEADER = ("Host", "Name", "State", "vCPU", "Memory", "CPU%", "Mem%", "Disk r/w", "Net rx/tx", "Autostart")
 
@@ -28,7 +28,7 @@ def table_lines(snapshots: list[HostSnapshot]) -> list[str]:
                     format_pct(d.memory_pct),
                     format_pair(d.disk_read_bps, d.disk_write_bps),
                     format_pair(d.net_rx_bps, d.net_tx_bps),
-                    "-" if d.autostart is None else ("yes" if d.autostart else "no"),
+                    yes_no(d.autostart),
                 )
             )
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
