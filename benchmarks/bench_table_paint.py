@@ -16,8 +16,8 @@ slower than a fresh one (about 28 ms against 31 ms per frame at 1,000 rows, meas
 
 What is timed, per sample, with ``time.perf_counter``:
 
-* ``handler``: the app's own ``on_host_updated(HostUpdated(s))``, called synchronously: whatever
-  the app does with a snapshot (in every version so far ``HostsTable.show`` and
+* ``handler``: the main screen's own ``on_host_updated(HostUpdated(s, session))``, called
+  synchronously: whatever the app does with a snapshot (in every version so far ``HostsTable.show`` and
   ``DomainsTable.show``: cells rebuilt for changed rows, sort, dirty lines marked; newer versions
   also per-guest bookkeeping); ``of which DomainsTable.show`` is timed inside it by a wrapper;
 * ``render``: a forced, synchronous frame of what Textual's screen update timer would do next:
@@ -27,7 +27,7 @@ What is timed, per sample, with ``time.perf_counter``:
   skips this step, so the script does it); ``frame bytes`` is that text's size;
 * ``handler + render``: the sum, the figure with the target (<= 30 ms median at 1,000 rows);
 * ``to frame``: a separate run of as many samples through the event loop, with no forcing:
-  ``app.post_message(HostUpdated(s))``, as a host session does, then ``asyncio.sleep(0)`` until
+  ``app.main.post_message(HostUpdated(s, session))``, as a host session does, then ``asyncio.sleep(0)`` until
   the app's ``_display`` is called with a frame that shows the new data. This adds the message
   queue and Textual's frame pacing (its update timer runs at 60 fps), so it is a latency, not a
   CPU cost; ``unchanged`` snapshots paint no frame and are not run this way.
@@ -97,14 +97,13 @@ CASES: dict[str, Callable[[HostSnapshot, int], HostSnapshot]] = {
 
 
 def only_session(app: TuivirtApp) -> Any:
-    """The app's one HostSession (``app.fleet.sessions`` is a list, or a dict by URI in newer trees)."""
-    sessions: Any = app.fleet.sessions
-    return next(iter(sessions.values())) if isinstance(sessions, dict) else sessions[0]
+    """The app's one HostSession."""
+    return next(iter(app.fleet.sessions.values()))
 
 
 def deliver(app: TuivirtApp, snapshot: HostSnapshot) -> None:
     """What the app does with a snapshot its host session posted, run synchronously."""
-    app.on_host_updated(HostUpdated(snapshot))
+    app.main.on_host_updated(HostUpdated(snapshot, only_session(app)))
 
 
 def force_frame(app: TuivirtApp) -> int:
@@ -197,7 +196,7 @@ async def measure(count: int, samples: int, warmup: int, folder: Path) -> list[l
                     await pilot.pause()
                     frames.clear()
                     t0 = time.perf_counter()
-                    app.post_message(HostUpdated(snap))
+                    app.main.post_message(HostUpdated(snap, only_session(app)))
                     limit = t0 + 5
                     while not (frames and painted_current(table)):
                         if time.perf_counter() > limit:

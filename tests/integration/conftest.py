@@ -295,7 +295,7 @@ class RecordingApp(TuivirtApp):
         self.received: dict[str, list[tuple[float, HostSnapshot]]] = {}
 
     @on(HostUpdated)
-    def _record(self, message: HostUpdated) -> None:  # runs besides TuivirtApp.on_host_updated
+    def _record(self, message: HostUpdated) -> None:  # the message bubbles up from MainScreen.on_host_updated
         snapshot = message.snapshot
         self.received.setdefault(snapshot.config.uri, []).append((time.monotonic(), snapshot))
 

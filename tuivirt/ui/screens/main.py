@@ -136,8 +136,7 @@ class MainScreen(Keymapped, Screen[None]):
     def host_removed(self, uri: str) -> None:
         self.post_message(HostRemoved(uri))
 
-    @on(HostUpdated)
-    def _host_updated(self, message: HostUpdated) -> None:
+    def on_host_updated(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
         if not self.is_attached or not self.fleet.accept(snapshot, message.source):
             return  # quitting, or stale (a host removed, edited or disconnected since)
@@ -171,8 +170,7 @@ class MainScreen(Keymapped, Screen[None]):
                 f"{snapshot.config.name} ({uri}): {snapshot.reason}", title="Host down", severity="error"
             )
 
-    @on(HostRemoved)
-    def _host_removed(self, message: HostRemoved) -> None:
+    def on_host_removed(self, message: HostRemoved) -> None:
         """A removed host: its row and its guests' rows go."""
         self.query_one(HostsTable).forget(message.uri)
         self.table.forget_host(message.uri)
