@@ -33,9 +33,12 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import libvirt
 from benchlib import (
     capture,
     count_rpc_calls,
@@ -59,8 +62,10 @@ from benchlib import (
     wait_stable,
 )
 
+from tuivirt.testbed import testguest
 from tuivirt.testbed.testnode import write_node_file
 
+SYSTEM_URI = "qemu:///system"
 LAUNCH_TARGET_S = 1.0
 RSS_TARGET_MB = 75.0
 CPU_TARGET_PCT = 1.0
@@ -123,14 +128,16 @@ class Idle:
     rss: float
 
 
-def bench_idle(uri: str, folder: Path, settle: float, window: float, poll: float) -> Idle:
+def bench_idle(
+    uri: str, folder: Path, settle: float, window: float, poll: float, marker: str = "guest-0000"
+) -> Idle:
     log_file, pipe_file = folder / "idle-rpc.log", folder / "idle-pane.out"
     session = "bench-idle"
     launch(session, [uri], 2.0, libvirt_log_env(log_file))
     pid: int | None = None
     try:
         pid = tuivirt_pid(session)
-        wait_for(session, "guest-0000", poll)
+        wait_for(session, marker, poll)
         tmux("pipe-pane", "-o", "-t", session, f"cat >> {shlex.quote(str(pipe_file))}")
         time.sleep(settle)
         daemon = libvirtd_pid()
@@ -147,7 +154,7 @@ def bench_idle(uri: str, folder: Path, settle: float, window: float, poll: float
         pipe_check = file_size(pipe_file) - pipe1
     finally:
         kill_session(session, pid)
-    if "guest-0000" not in screen:
+    if marker not in screen:
         raise RuntimeError(f"the app's screen changed during the idle window:\n{screen}")
     if pipe_check <= 0:
         raise RuntimeError("tmux pipe-pane saw nothing after a key press: the byte count is broken")
@@ -165,6 +172,28 @@ def bench_idle(uri: str, folder: Path, settle: float, window: float, poll: float
     )
 
 
+@contextmanager
+def real_guests(count: int) -> Iterator[str]:
+    """``count`` booted test guests on qemu:///system for the window (removed after); the name
+    of the first, which the table shows first when sorted by name."""
+    conn = libvirt.open(SYSTEM_URI)
+    images = testguest.build()
+    names = [f"bench-real-{i:02d}" for i in range(count)]
+    try:
+        for name in names:
+            testguest.define(conn, name, images).create()
+        time.sleep(20)  # past the boot, whose CPU would dominate the window
+        yield names[0]
+    finally:
+        for name in names:
+            with suppress(libvirt.libvirtError):
+                dom = conn.lookupByName(name)
+                if dom.isActive():
+                    dom.destroy()
+                dom.undefine()
+        conn.close()
+
+
 def verdict(ok: bool) -> str:
     return "pass" if ok else "FAIL"
 
@@ -178,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before the idle window (5)")
     parser.add_argument("--idle", type=float, default=60.0, help="idle window in seconds (60)")
     parser.add_argument("--poll", type=float, default=0.02, help="capture-pane interval (0.02 s)")
+    parser.add_argument(
+        "--real-guests",
+        type=int,
+        default=0,
+        help="idle window on qemu:///system with this many booted test guests instead of the test driver",
+    )
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-idle", action="store_true")
     args = parser.parse_args(argv)
@@ -219,9 +254,14 @@ def main(argv: list[str] | None = None) -> int:
             times = ", ".join(f"{t:.3f}" for t in got.times)
             print(f"# launch times (s): {times}", file=sys.stderr, flush=True)
         if not args.skip_idle:
-            node = write_node_file(folder / f"term-{args.idle_count}.xml", args.idle_count)
-            idle = bench_idle(f"test+unix://{node}", folder, args.settle, args.idle, args.poll)
-            n = args.idle_count
+            if args.real_guests:
+                with real_guests(args.real_guests) as first:
+                    idle = bench_idle(SYSTEM_URI, folder, args.settle, args.idle, args.poll, first)
+                n = f"{args.real_guests} real"
+            else:
+                node = write_node_file(folder / f"term-{args.idle_count}.xml", args.idle_count)
+                idle = bench_idle(f"test+unix://{node}", folder, args.settle, args.idle, args.poll)
+                n = args.idle_count
             daemon = "-" if idle.daemon_cpu_pct is None else f"{idle.daemon_cpu_pct:.2f} %"
             rows += [
                 [

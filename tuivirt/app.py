@@ -18,6 +18,7 @@ from tuivirt.backend.config.load import Config, config_path
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.models import HostConfig
+from tuivirt.ui import partial_lines
 from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.keymap import Keymapped, check_keymap
 from tuivirt.ui.screens.main import MainScreen
@@ -63,6 +64,7 @@ class TuivirtApp(App[None]):
         warnings: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        partial_lines.install()
         self.config = config or Config()
         self._warnings = list(warnings)
         host_list = HostList(hosts, config_file or config_path(), saved_uris)

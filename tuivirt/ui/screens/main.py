@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from contextlib import suppress
 
 from textual import on
 from textual.actions import parse
@@ -15,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.types import NoActiveAppError
 from textual.widgets import Header, Input
 
 from tuivirt.backend.config.load import DETACH_BINDING, Config
@@ -131,7 +133,10 @@ class MainScreen(Keymapped, Screen[None]):
     # -- the fleet's listener: any thread, so it only posts --------------------------------
 
     def host_updated(self, snapshot: HostSnapshot, source: HostSession | None) -> None:
-        self.post_message(HostUpdated(snapshot, source))
+        # From a session's thread, Textual finds the app through the screen's parents: once the
+        # app has quit and the screen is detached, there is nobody left to show it to.
+        with suppress(NoActiveAppError):
+            self.post_message(HostUpdated(snapshot, source))
 
     def host_removed(self, uri: str) -> None:
         self.post_message(HostRemoved(uri))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -40,6 +40,15 @@ class Column(Generic[T]):
     priority: int = 0
     flex: bool = False  # takes the width left over (one column per table) ...
     max_width: int = 0  # ... up to this many cells (0: no limit)
+
+
+class RowLine(NamedTuple):
+    """What a screen line showing a row was painted from (the header and blank lines are plain tuples)."""
+
+    key: str
+    cells: tuple[tuple[object, ...], ...]
+    cursor: bool
+    widths: tuple[int, ...]
 
 
 class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
@@ -94,6 +103,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._tie_break = tie_break or (lambda item: 0)
         self._items: dict[str, T] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}
+        self._shown: dict[str, tuple[tuple[object, ...], ...]] = {}  # what each row's cells show
         self._order: list[str] = []
         self._sort_key = self.columns[0].key
         self._reverse = False
@@ -137,7 +147,13 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         if cells is None:
             item = self._items[key]
             cells = self._cells[key] = tuple(self._as_text(c.cell(item)) for c in self.columns)
+            # Rich's Text equality ignores the Text's own style: compare what the cell shows.
+            self._shown[key] = tuple((c.plain, c.style, tuple(c.spans)) for c in cells)
         return cells
+
+    def _row_shown(self, key: str) -> tuple[tuple[object, ...], ...]:
+        self._row_cells(key)
+        return self._shown[key]
 
     def update_items(
         self, items: dict[str, T], *, replace_keys: Iterable[str] = (), hold_cursor: bool = False
@@ -155,6 +171,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         for key in gone:
             del self._items[key]
             self._cells.pop(key, None)
+            self._shown.pop(key, None)
         for key, item in items.items():
             old = self._items.get(key)
             if old == item:
@@ -174,7 +191,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
 
     def rerender(self) -> None:
         """Compute every row's cells again (for cells that depend on the clock)."""
-        self._cells.clear()
+        self._cells.clear()  # (each row's _shown is rebuilt with its cells)
         self._repaint_changed()
 
     @staticmethod
@@ -325,13 +342,40 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return ("blank",)
         key = self._order[index]
-        return (key, self._row_cells(key), key == self.cursor_key, tuple(self._widths))
+        return RowLine(key, self._row_shown(key), key == self.cursor_key, tuple(self._widths))
 
     def _repaint_changed(self) -> None:
+        """Mark for repaint what changed since the last paint: a whole line when its row, its
+        cursor or the column widths changed, else only the cells whose text changed (over SSH a
+        tick that moves one guest's CPU% sends a few bytes, not a 160-column line)."""
         width = self.size.width
         for y in range(self.size.height):
-            if self._painted.get(y) != self._line_signature(y):
+            new = self._line_signature(y)
+            old = self._painted.get(y)
+            if old == new:
+                continue
+            cells = self._changed_cells(old, new)
+            if cells is None:
                 self.refresh(Region(0, y, width, 1))
+            for x, cell_width in cells or ():
+                self.refresh(Region(x, y, cell_width, 1))
+
+    def _changed_cells(
+        self, old: tuple[object, ...] | None, new: tuple[object, ...]
+    ) -> list[tuple[int, int]] | None:
+        """(x, width) of each visible cell that differs between two paints of the same row in the
+        same place; None when more than cells changed."""
+        if not (isinstance(old, RowLine) and isinstance(new, RowLine)) or old.key != new.key:
+            return None
+        if old.cursor != new.cursor or old.widths != new.widths:
+            return None
+        changed, x = [], 0
+        for column, column_width in zip(self._visible, self._widths, strict=True):
+            index = self.columns.index(column)
+            if old.cells[index] != new.cells[index]:
+                changed.append((x, column_width))
+            x += column_width + 1
+        return changed
 
     def render_line(self, y: int) -> Strip:
         self._painted[y] = self._line_signature(y)
@@ -353,21 +397,19 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         return [Text(c.label + (arrow if c.key == self._sort_key else "")) for c in self._visible]
 
     def _strip(self, cells: list[Text], width: int, line_style: Style | None) -> Strip:
+        """One line: each cell's segments merged where their style is the same (every segment
+        costs a style sequence on the wire), but never across cells, so that repainting one
+        cell sends that cell."""
         base = self.rich_style + line_style if line_style else self.rich_style
         console = self.app.console
         segments: list[Segment] = []
         for text, column, column_width in zip(cells, self._visible, self._widths, strict=True):
             cell = text.copy()
             cell.truncate(column_width, overflow="ellipsis")
-            pad = column_width - cell.cell_len
-            if column.align == "right":
-                segments.append(Segment(" " * pad, base))
+            pad = Segment(" " * (column_width - cell.cell_len), base)
             # Text.render() leaves out the Text's own style (it renders only the spans): add it back.
             own = base + console.get_style(cell.style) if cell.style else base
-            segments.extend(
-                Segment(seg.text, own + seg.style if seg.style else own) for seg in cell.render(console)
-            )
-            if column.align == "left":
-                segments.append(Segment(" " * pad, base))
-            segments.append(Segment(" ", base))
+            content = [Segment(s.text, own + s.style if s.style else own) for s in cell.render(console)]
+            parts = [pad, *content] if column.align == "right" else [*content, pad]
+            segments.extend(Segment.simplify([*parts, Segment(" ", base)]))
         return Strip(segments).adjust_cell_length(width, base)
