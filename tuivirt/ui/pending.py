@@ -39,11 +39,18 @@ class PendingActions:
         else:
             pending.returned = True
 
-    def observe(self, key: str, state: DomainState) -> None:
-        """A snapshot or event showed the row's state: clear it once the action's end state shows."""
+    def observe(self, key: str, state: DomainState) -> bool:
+        """A snapshot or event showed the row's state: clear it once the action's end state shows
+        (True then: the row's label changes)."""
         pending = self._rows.get(key)
         if pending and pending.returned and pending.spec.settled and state in pending.spec.settled:
             del self._rows[key]
+            return True
+        return False
+
+    def under_way(self) -> list[str]:
+        """The rows with an action under way."""
+        return list(self._rows)
 
     def forget(self, key: str) -> None:
         self._rows.pop(key, None)

@@ -65,6 +65,12 @@ def _memory_used(stats: dict[str, Any]) -> int | None:
     return None
 
 
+def _still(d: DomainSnapshot) -> bool:
+    """Nothing moving: every rate unknown or zero (so equal stats next tick mean the same figures)."""
+    rates = (d.cpu_pct, d.cpu_host_pct, d.disk_read_bps, d.disk_write_bps, d.net_rx_bps, d.net_tx_bps)
+    return not any(rates)
+
+
 class HostPoller:
     """Turns one connection into snapshots; keeps counters and caches between ticks."""
 
@@ -78,14 +84,19 @@ class HostPoller:
         self._managed_save: set[str] = set()
         self._attributes_stale = True
         self._host_cpu: dict[str, int] | None = None
+        # uuid -> (its stats, its snapshot) when that snapshot shows no movement: while the stats
+        # stay the same, the same snapshot object goes out again, and the UI can tell by identity.
+        self._still: dict[str, tuple[dict[str, Any], DomainSnapshot]] = {}
 
     def invalidate(self, uuid: str | None = None) -> None:
         """Attributes (and the info() fallback of ``uuid``, or of all) must be read again."""
         self._attributes_stale = True
         if uuid is None:
             self._info.clear()
+            self._still.clear()
         else:
             self._info.pop(uuid, None)
+            self._still.pop(uuid, None)
 
     def _read_attributes(self, conn: libvirt.virConnect) -> None:
         autostart = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
@@ -121,8 +132,10 @@ class HostPoller:
             if snapshot is not None:
                 domains.append(snapshot)
         seen = {d.uuid for d in domains}
-        self._counters = {k: v for k, v in self._counters.items() if k in seen}
-        self._info = {k: v for k, v in self._info.items() if k in seen}
+        if not self._counters.keys() <= seen or not self._info.keys() <= seen:  # guests went
+            self._counters = {k: v for k, v in self._counters.items() if k in seen}
+            self._info = {k: v for k, v in self._info.items() if k in seen}
+            self._still = {k: v for k, v in self._still.items() if k in seen}
         return HostSnapshot(
             self.config,
             HostStatus.UP,
@@ -134,6 +147,19 @@ class HostPoller:
 
     def _domain(self, dom: libvirt.virDomain, stats: dict[str, Any], now: float) -> DomainSnapshot | None:
         uuid = dom.UUIDString()
+        still = self._still.get(uuid)
+        if still is not None and still[0] == stats:
+            return still[1]  # its counters keep their time: the next rate spans the whole stillness
+        snapshot = self._new_domain(uuid, dom, stats, now)
+        if snapshot is None or not _still(snapshot):
+            self._still.pop(uuid, None)
+        else:
+            self._still[uuid] = (stats, snapshot)
+        return snapshot
+
+    def _new_domain(
+        self, uuid: str, dom: libvirt.virDomain, stats: dict[str, Any], now: float
+    ) -> DomainSnapshot | None:
         vcpus = stats.get("vcpu.current")
         memory = stats.get("balloon.current")
         if vcpus is None or memory is None:

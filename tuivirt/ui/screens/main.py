@@ -6,7 +6,7 @@ actions go to its GuestActions, consoles to its ConsoleDock.
 
 from __future__ import annotations
 
-from collections import deque
+import operator
 from collections.abc import Mapping
 from contextlib import suppress
 
@@ -27,6 +27,7 @@ from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.ui.dialogs.help import HelpScreen, keys_help
 from tuivirt.ui.guest_actions import GuestActions
+from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
 from tuivirt.ui.pending import PendingActions
@@ -43,8 +44,6 @@ from tuivirt.ui.widgets.filter_bar import FilterBar
 from tuivirt.ui.widgets.hosts_table import HostsTable
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
-HISTORY = 60  # ticks of CPU and memory kept per guest for the details sparklines
-
 # (action, default keys, shown in the footer): a top/k9s/virsh hybrid; README lists them.
 GUEST_KEYS: list[tuple[Action, str, bool]] = [
     (Action.START, "s", True),
@@ -59,6 +58,11 @@ GUEST_KEYS: list[tuple[Action, str, bool]] = [
     (Action.AUTOSTART_OFF, "A", False),
     (Action.DELETE, "D,delete", True),
 ]
+
+
+def _same(before: HostSnapshot, after: HostSnapshot) -> bool:
+    """Every guest the very same object as in the last snapshot (see HostPoller._still)."""
+    return len(before.domains) == len(after.domains) and all(map(operator.is_, before.domains, after.domains))
 
 
 class MainScreen(Keymapped, Screen[None]):
@@ -98,7 +102,7 @@ class MainScreen(Keymapped, Screen[None]):
         self._config = config
         self._detach_keys = keymap.get(DETACH_BINDING)
         self.pending = PendingActions()
-        self.history: dict[str, tuple[deque[float], deque[float]]] = {}
+        self.history = History()
         self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
         self._targets_signature: tuple[object, ...] = ()
         self._select_when_seen: Created | None = None
@@ -143,26 +147,49 @@ class MainScreen(Keymapped, Screen[None]):
 
     def on_host_updated(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
+        uri = snapshot.config.uri
+        before = self.fleet.snapshots.get(uri)
         if not self.is_attached or not self.fleet.accept(snapshot, message.source):
             return  # quitting, or stale (a host removed, edited or disconnected since)
-        uri = snapshot.config.uri
-        for domain in snapshot.domains:
-            key = row_key(uri, domain.uuid)
-            self.pending.observe(key, domain.state)
-            cpu, memory = self.history.setdefault(key, (deque(maxlen=HISTORY), deque(maxlen=HISTORY)))
-            cpu.append(domain.cpu_pct or 0.0)
-            memory.append(domain.memory_pct or 0.0)
-            screen = self.app.screen
-            if isinstance(screen, DetailsScreen) and screen.key == key:
-                screen.show_domain(domain, cpu, memory)
+        # The poller sends an unchanged guest's very snapshot again: a tick where no guest moved
+        # (most of a big idle fleet) costs no per-guest work here.
+        moved = before is None or before.status is not snapshot.status or not _same(before, snapshot)
+        settled = self._observe_pending(uri, snapshot)
+        self._record_history(uri, snapshot, moved)
         if isinstance(self.app.screen, HealthScreen):
             self.app.screen.repaint()
         self.query_one(HostsTable).show(snapshot)
-        self.table.show(snapshot)
-        self.refresh_bindings_if_targets_changed()
-        self.dock.reattach({row_key(uri, d.uuid): d.state.is_active for d in snapshot.domains})
+        if moved:
+            self.table.show(snapshot)
+            self.refresh_bindings_if_targets_changed()
+            if self.dock.panes:
+                self.dock.reattach({row_key(uri, d.uuid): d.state.is_active for d in snapshot.domains})
+        elif settled:
+            self.table.touch(settled)
         self.select_new_guest()
         self._notify_if_newly_down(snapshot)
+
+    def _observe_pending(self, uri: str, snapshot: HostSnapshot) -> list[str]:
+        """Clear the actions under way whose end state this snapshot shows; their keys."""
+        prefix = row_key(uri, "")
+        keys = [k for k in self.pending.under_way() if k.startswith(prefix)]
+        if not keys:
+            return []
+        states = {row_key(uri, d.uuid): d.state for d in snapshot.domains}
+        return [k for k in keys if k in states and self.pending.observe(k, states[k])]
+
+    def _record_history(self, uri: str, snapshot: HostSnapshot, moved: bool) -> None:
+        """CPU and memory for the details sparklines, and the open details screen's guest."""
+        self.history.tick(uri)
+        if moved:
+            for domain in snapshot.domains:
+                key = row_key(uri, domain.uuid)
+                self.history.record(uri, key, domain.cpu_pct or 0.0, domain.memory_pct or 0.0)
+        screen = self.app.screen
+        if isinstance(screen, DetailsScreen) and screen.key.startswith(row_key(uri, "")):
+            shown = next((d for d in snapshot.domains if row_key(uri, d.uuid) == screen.key), None)
+            if shown is not None:
+                screen.show_domain(shown, *self.history.series(uri, screen.key))
 
     def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:
         """One toast per loss (or new reason), not one per reconnection attempt."""
@@ -186,7 +213,8 @@ class MainScreen(Keymapped, Screen[None]):
     def targets(self) -> list[GuestTarget]:
         """The marked guests, or else the one under the cursor."""
         table = self.table
-        keys = [k for k in table.keys if k in table.marks] or ([table.cursor_key] if table.cursor_key else [])
+        marked = [k for k in table.keys if k in table.marks] if table.marks else []
+        keys = marked or ([table.cursor_key] if table.cursor_key else [])
         rows = [(key, table.item(key)) for key in keys]
         return [GuestTarget.of(key, row.domain, row.host_uri) for key, row in rows if row is not None]
 
@@ -268,8 +296,7 @@ class MainScreen(Keymapped, Screen[None]):
             return
         screen = DetailsScreen(self.fleet, event.key, row.domain, row.host_uri)
         self.app.push_screen(screen)
-        cpu, memory = self.history.get(event.key, ((), ()))
-        screen.show_domain(row.domain, list(cpu), list(memory))
+        screen.show_domain(row.domain, *self.history.series(row.host_uri, event.key))
 
     def action_new_guest(self) -> None:
         """The form opens on the host of the guest under the cursor, else the first host."""
