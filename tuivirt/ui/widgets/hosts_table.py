@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from rich.text import Text
 
@@ -47,7 +48,7 @@ HOST_COLUMNS: list[Column[HostSnapshot]] = [
     ),
     Column("cpu", "CPU%", 5, lambda h: format_pct(h.cpu_pct), lambda h: h.cpu_pct, "right", priority=1),
     Column("memory", "Memory", 15, _memory, lambda h: h.memory_used_kib, "right", priority=2),
-    Column("guests", "Guests", 7, _guests, lambda h: h.running, "right", priority=1),
+    Column("guests", "Guests", 9, _guests, lambda h: h.running, "right", priority=1),
     Column("uri", "URI", 24, lambda h: h.config.uri, priority=3),
     Column("hypervisor", "Hypervisor", 11, lambda h: h.facts.hypervisor, priority=4),
     Column("libvirt", "libvirt", 7, lambda h: h.facts.libvirt_version, priority=5),
@@ -64,10 +65,29 @@ class HostsTable(SnapshotTable[HostSnapshot]):
         self.set_interval(1.0, self._tick_countdown)
 
     def show(self, snapshot: HostSnapshot) -> None:
+        before = self.item(snapshot.config.uri)
         self.update_items({snapshot.config.uri: snapshot})
+        if (
+            before is None
+            or before.status is not snapshot.status
+            or len(before.domains) != len(snapshot.domains)
+        ):
+            self._summarize()  # (every host's count: only when one of them changed)
+
+    def _summarize(self) -> None:
+        """On the pane's bottom edge, every host counted, also those scrolled out of its few lines."""
+        hosts = [h for h in (self.item(k) for k in self.keys) if h is not None]
+        states = Counter(h.status.value for h in hosts)
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(states.items(), key=lambda s: -s[1]))
+        guests = sum(len(h.domains) for h in hosts)
+        noun = "host" if len(hosts) == 1 else "hosts"
+        summary = f"{len(hosts)} {noun}: {counts} · {guests:,} guests" if hosts else ""
+        if self.border_subtitle != summary:
+            self.border_subtitle = summary
 
     def forget(self, uri: str) -> None:
         self.update_items({}, replace_keys=[uri])
+        self._summarize()
 
     def _tick_countdown(self) -> None:
         """Only down hosts have text that changes with the clock; repaint nothing otherwise."""
