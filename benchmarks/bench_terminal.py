@@ -19,7 +19,9 @@ script checks its command line, and looks among its descendants otherwise).
     ``--settle`` (5) seconds, over ``--idle`` (60) seconds: CPU of the tuivirt process
     (utime+stime from /proc/PID/stat, as % of one core; target <= 1 %), RPC calls per minute
     (``RPC_CLIENT_MSG_TX_QUEUE`` lines with ``type=0``), bytes written to the terminal per minute
-    (target <= 30 KB/min), and libvirtd's CPU over the same window (for information).
+    (target <= 15 KB/min, issue 13), and libvirtd's CPU over the same window (for information).
+    ``--real-guests 8`` runs this window on ``qemu:///system`` with 8 booted test guests instead
+    (defined, started, then destroyed and undefined by the script): figures that move.
 
     .venv/bin/python benchmarks/bench_terminal.py [--launches 5] [--idle 60] [--skip-launch|--skip-idle]
 """
@@ -69,7 +71,7 @@ SYSTEM_URI = "qemu:///system"
 LAUNCH_TARGET_S = 1.0
 RSS_TARGET_MB = 75.0
 CPU_TARGET_PCT = 1.0
-BYTES_TARGET_PER_MIN = 30_000  # 30 KB, read strictly as 30,000 bytes
+BYTES_TARGET_PER_MIN = 15_000  # 15 KB, read strictly as 15,000 bytes
 GUEST = re.compile(r"guest-(\d{4})")
 
 
@@ -277,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"idle bytes to the terminal per minute, {n} guests",
                     f"{idle.bytes_per_min:.0f} B",
                     "-",
-                    "<= 30 KB (30,000 B)",
+                    "<= 15 KB (15,000 B)",
                     verdict(idle.bytes_per_min <= BYTES_TARGET_PER_MIN),
                 ],
                 [f"idle libvirtd CPU (information), {n} guests", daemon, "-", "-", "-"],
