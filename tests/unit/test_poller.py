@@ -60,3 +60,22 @@ def test_undefined_guest_drops_out_quietly(demo_conn: libvirt.virConnect) -> Non
     demo_conn.lookupByName("backup").undefine()
     after = poller.tick(demo_conn)
     assert {d.name for d in before.domains} - {d.name for d in after.domains} == {"backup"}
+
+
+def test_a_guest_that_did_not_move_is_sent_as_the_same_snapshot(demo_conn: libvirt.virConnect) -> None:
+    """Equal stats twice in a row, no rate moving: the very same object, which the UI skips by
+    identity; a change of state, or an invalidation, makes a new one."""
+    poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
+    first, second, third = (poller.tick(demo_conn) for _ in range(3))
+    assert not any(a is b for a, b in zip(first.domains, second.domains, strict=True))  # no sample before
+    assert all(b is c for b, c in zip(second.domains, third.domains, strict=True))
+    demo_conn.lookupByName("web-01").suspend()
+    fourth = poller.tick(demo_conn)
+    changed = [d.name for c, d in zip(third.domains, fourth.domains, strict=True) if c is not d]
+    assert changed == ["web-01"]
+    assert next(d for d in fourth.domains if d.name == "web-01").state is DomainState.PAUSED
+    poller.invalidate(next(d.uuid for d in fourth.domains if d.name == "db-primary"))
+    fifth = poller.tick(demo_conn)
+    assert [d.name for c, d in zip(fourth.domains, fifth.domains, strict=True) if c is not d] == [
+        "db-primary"
+    ]

@@ -150,11 +150,12 @@ class HostPoller:
         still = self._still.get(uuid)
         if still is not None and still[0] == stats:
             return still[1]  # its counters keep their time: the next rate spans the whole stillness
+        sampled_before = uuid in self._counters  # else no rate could be worked out this tick
         snapshot = self._new_domain(uuid, dom, stats, now)
-        if snapshot is None or not _still(snapshot):
-            self._still.pop(uuid, None)
-        else:
+        if snapshot is not None and sampled_before and _still(snapshot):
             self._still[uuid] = (stats, snapshot)
+        else:
+            self._still.pop(uuid, None)
         return snapshot
 
     def _new_domain(
