@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,9 +32,12 @@ class ChoiceScreen(Keymapped, ModalScreen[str]):
                 for value, key, label in self._choices:
                     yield Button(f"{label} ({key})", id=f"choice-{value}")
 
-    def on_mount(self) -> None:
-        for value, key, _label in self._choices:
-            self._bindings.bind(key, f"choose('{value}')", show=False)
+    def on_key(self, event: events.Key) -> None:
+        """Each choice's own key (they differ per dialog, so they are not bindings)."""
+        value = next((value for value, key, _label in self._choices if key == event.key), None)
+        if value is not None:
+            event.stop()
+            self.dismiss(value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "choice-cancel").removeprefix("choice-"))

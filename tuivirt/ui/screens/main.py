@@ -36,6 +36,7 @@ from tuivirt.ui.screens.create_messages import Created
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.screens.snapshots import SnapshotsScreen
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.console_dock import ConsoleDock
 from tuivirt.ui.widgets.console_pane import ConsolePane
@@ -81,6 +82,7 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("n", "explain_new_guest", "New", show=False, id="guest.new"),
         Binding("c", "console", "Console", id="guest.console"),
         Binding("c", "explain_console", "Console", show=False, id="guest.console"),
+        Binding("t", "snapshots", "Snapshots", show=False, id="guest.snapshots"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
@@ -325,6 +327,19 @@ class MainScreen(Keymapped, Screen[None]):
             self.table.focus()
             if created.open_console:
                 self.action_console()
+
+    def action_snapshots(self) -> None:
+        """The snapshots of the guest under the cursor (reading them needs its host connected)."""
+        table = self.table
+        row = table.item(table.cursor_key) if table.cursor_key else None
+        if row is None:
+            self.notify("Snapshots: no guest selected.")
+            return
+        if row.host_uri not in self.fleet.sessions:
+            self.notify(f"Snapshots: {row.domain.host} is not connected.", severity="warning")
+            return
+        target = GuestTarget.of(table.cursor_key or "", row.domain, row.host_uri)
+        self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
 
     # -- consoles --------------------------------------------------------------------------
 

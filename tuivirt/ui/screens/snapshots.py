@@ -1,0 +1,234 @@
+"""`t`: a guest's snapshots as a tree; take one, revert to one, delete one (virsh snapshot-*)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
+
+from tuivirt.backend.fleet.fleet import Fleet, HostCallError
+from tuivirt.backend.fleet.targets import GuestTarget
+from tuivirt.backend.ops.snapshots import (
+    DeleteMode,
+    Snapshot,
+    SnapshotRequest,
+    create_snapshot,
+    default_name,
+    delete_snapshot,
+    list_snapshots,
+    name_problem,
+    revert_refusal,
+    revert_snapshot,
+)
+from tuivirt.ui.dialogs.choice import ChoiceScreen
+from tuivirt.ui.dialogs.prompt import PromptScreen
+from tuivirt.ui.host_calls import HostReply, call_host
+from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.widgets.app_footer import AppFooter
+
+DELETE_CHOICES = [
+    (DeleteMode.ALONE.name, "a", "Alone"),
+    (DeleteMode.WITH_CHILDREN.name, "w", "With children"),
+    (DeleteMode.CHILDREN_ONLY.name, "o", "Children only"),
+    (DeleteMode.METADATA_ONLY.name, "m", "Record only"),
+    ("cancel", "c", "Cancel"),
+]
+
+
+class SnapshotsRead(HostReply[list[Snapshot]]):
+    """The guest's snapshots, in tree order."""
+
+
+class SnapshotChanged(HostReply[str]):
+    """A take, revert or delete came back: what was done, to report."""
+
+
+class SnapshotsScreen(Keymapped, Screen[None]):
+    BINDINGS = [
+        Binding("c", "create", "Take snapshot", id="snapshots.create"),
+        Binding("r", "revert", "Revert", id="snapshots.revert"),
+        Binding("d,delete", "delete", "Delete", id="snapshots.delete"),
+        Binding("escape,t", "app.pop_screen", "Back", id="snapshots.close"),
+    ]
+
+    def __init__(self, fleet: Fleet, target: GuestTarget, running: bool) -> None:
+        super().__init__()
+        self._fleet = fleet
+        self._target = target
+        self._guest_running = running
+        self._snapshots: list[Snapshot] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Static("reading…", id="snapshots-status")
+        yield DataTable(cursor_type="row", zebra_stripes=False, id="snapshot-list")
+        yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.title = f"Snapshots of {self._target.name} on {self._target.host_name}"
+        table: DataTable[str | Text] = self.query_one(DataTable)
+        table.add_columns("Name", "Taken", "Guest was", "Kind", "Description")
+        table.focus()
+        self._load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("revert", "delete"):
+            return self._selected() is not None and not self._fleet.readonly
+        if action == "create":
+            return not self._fleet.readonly
+        return True
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _change(self, work: Callable[[Any], object], what: str) -> None:
+        """Take, revert or delete on a worker; the list is read again once it came back."""
+
+        def job() -> str:
+            self._fleet.call(self._target.host_uri, work, what=what, changes=True)
+            return what
+
+        call_host(self, job, SnapshotChanged, group="snapshots")
+
+    def _load(self) -> None:
+        work = partial(list_snapshots, uuid=self._target.uuid)
+        job = partial(
+            self._fleet.call, self._target.host_uri, work, what=f"Read the snapshots of {self._target.name}"
+        )
+        call_host(self, job, SnapshotsRead, group="snapshots", exclusive=True)
+
+    @on(SnapshotsRead)
+    def _read(self, message: SnapshotsRead) -> None:
+        status = self.query_one("#snapshots-status", Static)
+        if isinstance(message.outcome, HostCallError):
+            if "not found" in message.outcome.reason.lower() or "no domain" in message.outcome.reason.lower():
+                self.notify(f"{self._target.name} is gone: {message.outcome.reason}", severity="error")
+                self.dismiss(None)
+                return
+            status.update(str(message.outcome))
+            return
+        self._snapshots = message.outcome
+        table: DataTable[str | Text] = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for s in self._snapshots:
+            name = Text("  " * s.depth + ("└ " if s.depth else "") + s.name + (" *" if s.current else ""))
+            if s.current:
+                name.stylize("bold")
+            taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created))
+            table.add_row(name, taken, s.state.label, s.kind, s.description, key=s.name)
+        if self._snapshots:
+            table.move_cursor(row=min(row, len(self._snapshots) - 1))
+        count = len(self._snapshots)
+        status.update(
+            f"{count} snapshot{'s' if count != 1 else ''}; * is the current one"
+            if count
+            else "No snapshots yet: c takes one."
+        )
+        self.refresh_bindings()
+
+    def _selected(self) -> Snapshot | None:
+        if not self._snapshots:  # (also before the table exists: the footer asks early)
+            return None
+        table: DataTable[str | Text] = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return self._snapshots[min(table.cursor_row, len(self._snapshots) - 1)]
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.refresh_bindings()
+
+    # -- take, revert, delete --------------------------------------------------------------
+
+    def action_create(self) -> None:
+        taken = {s.name for s in self._snapshots}
+        kind = "with its memory (a revert resumes it where it was)" if self._guest_running else "of its disks"
+        note = f"A snapshot of {self._target.name} {kind}. Letters, digits and _ . : + -."
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            problem = name_problem(name, taken)
+            if problem:
+                self.notify(f"Snapshot name {name!r}: {problem}", severity="error")
+                return
+            work = partial(
+                create_snapshot,
+                uuid=self._target.uuid,
+                request=SnapshotRequest(name, memory=self._guest_running),
+            )
+            self._change(work, f"Take snapshot {name} of {self._target.name}")
+
+        self.app.push_screen(PromptScreen("Take a snapshot", note, default_name(taken)), named)
+
+    def action_revert(self) -> None:
+        snapshot = self._selected()
+        if snapshot is None:
+            return
+        host = self._fleet.snapshots.get(self._target.host_uri)
+        version = _version(host.facts.libvirt_version) if host else 0
+        refusal = revert_refusal(snapshot, version) if version else ""
+        if refusal:
+            self.notify(f"Revert {self._target.name} to {snapshot.name}: {refusal}", severity="error")
+            return
+        body = (
+            f"Revert {self._target.name} on {self._target.host_name} to {snapshot.name}?\n"
+            f"Everything since {time.strftime('%Y-%m-%d %H:%M', time.localtime(snapshot.created))} is lost: "
+            f"disk changes{', and the memory of the running guest' if self._guest_running else ''}.\n"
+            f"The guest comes back {snapshot.state.label}."
+        )
+        choices = [
+            ("revert", "r", "Revert"),
+            ("paused", "p", "Revert, keep paused"),
+            ("cancel", "c", "Cancel"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice in ("revert", "paused"):
+                work = partial(
+                    revert_snapshot, uuid=self._target.uuid, name=snapshot.name, paused=choice == "paused"
+                )
+                self._change(work, f"Revert {self._target.name} to {snapshot.name}")
+
+        self.app.push_screen(ChoiceScreen("Revert to a snapshot?", body, choices), chosen)
+
+    def action_delete(self) -> None:
+        snapshot = self._selected()
+        if snapshot is None:
+            return
+        body = (
+            f"Delete snapshot {snapshot.name} of {self._target.name}?\n"
+            "Alone: its children move to its parent. With children: the whole branch. Children only: "
+            "it stays. Record only: libvirt forgets it, the disk data stays (for external snapshots)."
+        )
+
+        def chosen(choice: str | None) -> None:
+            if choice and choice in DeleteMode.__members__:
+                mode = DeleteMode[choice]
+                work = partial(delete_snapshot, uuid=self._target.uuid, name=snapshot.name, mode=mode)
+                self._change(work, f"Delete snapshot {snapshot.name} of {self._target.name}")
+
+        self.app.push_screen(ChoiceScreen("Delete a snapshot?", body, DELETE_CHOICES), chosen)
+
+    @on(SnapshotChanged)
+    def _changed(self, message: SnapshotChanged) -> None:
+        if isinstance(message.outcome, HostCallError):
+            self.notify(str(message.outcome), severity="error", timeout=10)
+        else:
+            self.notify(f"{message.outcome}: done.")
+        self._load()
+
+
+def _version(text: str) -> int:
+    """ "9.0.0" -> 9000000, libvirt's own number."""
+    parts = [int(p) for p in text.split(".")[:3] if p.isdigit()]
+    parts += [0] * (3 - len(parts))
+    return parts[0] * 1_000_000 + parts[1] * 1000 + parts[2]
