@@ -5,6 +5,7 @@ Pure logic (no Textual), so the rules are tested directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tuivirt.backend.live.models import DomainState
@@ -48,9 +49,14 @@ class PendingActions:
             return True
         return False
 
-    def under_way(self) -> list[str]:
-        """The rows with an action under way."""
-        return list(self._rows)
+    def observe_all(self, prefix: str, states: Callable[[], Mapping[str, DomainState]]) -> list[str]:
+        """``observe`` for each row under way whose key starts with ``prefix`` (one host's), with
+        ``states()`` (read only if there is one); the keys cleared."""
+        keys = [k for k in self._rows if k.startswith(prefix)]
+        if not keys:
+            return []
+        known = states()
+        return [k for k in keys if k in known and self.observe(k, known[k])]
 
     def forget(self, key: str) -> None:
         self._rows.pop(key, None)

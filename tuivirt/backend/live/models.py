@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -121,6 +122,11 @@ class HostSnapshot:
     cpu_pct: float | None = None
     memory_free_kib: int | None = None
     retry_at: float | None = None  # time.time() of the next connection attempt, while down
+
+    def same_guests(self, other: HostSnapshot) -> bool:
+        """Every guest the very object it was in ``other`` (the poller resends unmoved guests)."""
+        mine, theirs = self.domains, other.domains
+        return len(mine) == len(theirs) and all(map(operator.is_, mine, theirs))
 
     @property
     def running(self) -> int:

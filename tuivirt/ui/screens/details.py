@@ -81,6 +81,8 @@ class DetailsScreen(Keymapped, Screen[None]):
         if not self.is_mounted:
             self.call_after_refresh(self.show_domain, domain, cpu, memory)
             return
+        if not self.query("#overview-text"):
+            return  # closed before this came
         self.query_one("#overview-text", Static).update(overview_text(domain, self._host_uri))
         self.query_one("#cpu-spark", Sparkline).data = list(cpu)
         self.query_one("#mem-spark", Sparkline).data = list(memory)

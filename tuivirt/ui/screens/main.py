@@ -6,7 +6,6 @@ actions go to its GuestActions, consoles to its ConsoleDock.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from contextlib import suppress
 
@@ -22,7 +21,7 @@ from textual.widgets import Header, Input
 from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.live.models import HostSnapshot, HostStatus
+from tuivirt.backend.live.models import DomainState, HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.ui.dialogs.help import HelpScreen, keys_help
@@ -40,7 +39,7 @@ from tuivirt.ui.screens.snapshots import SnapshotsScreen
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.console_dock import ConsoleDock
 from tuivirt.ui.widgets.console_pane import ConsolePane
-from tuivirt.ui.widgets.domains_table import DomainsTable, row_key
+from tuivirt.ui.widgets.domains_table import DomainsTable, GuestRow, row_key
 from tuivirt.ui.widgets.filter_bar import FilterBar
 from tuivirt.ui.widgets.hosts_table import HostsTable
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
@@ -61,9 +60,8 @@ GUEST_KEYS: list[tuple[Action, str, bool]] = [
 ]
 
 
-def _same(before: HostSnapshot, after: HostSnapshot) -> bool:
-    """Every guest the very same object as in the last snapshot (see HostPoller._still)."""
-    return len(before.domains) == len(after.domains) and all(map(operator.is_, before.domains, after.domains))
+def _states(uri: str, snapshot: HostSnapshot) -> dict[str, DomainState]:
+    return {row_key(uri, d.uuid): d.state for d in snapshot.domains}
 
 
 class MainScreen(Keymapped, Screen[None]):
@@ -155,8 +153,8 @@ class MainScreen(Keymapped, Screen[None]):
             return  # quitting, or stale (a host removed, edited or disconnected since)
         # The poller sends an unchanged guest's very snapshot again: a tick where no guest moved
         # (most of a big idle fleet) costs no per-guest work here.
-        moved = before is None or before.status is not snapshot.status or not _same(before, snapshot)
-        settled = self._observe_pending(uri, snapshot)
+        moved = before is None or before.status is not snapshot.status or not snapshot.same_guests(before)
+        settled = self.pending.observe_all(row_key(uri, ""), lambda: _states(uri, snapshot))
         self._record_history(uri, snapshot, moved)
         if isinstance(self.app.screen, HealthScreen):
             self.app.screen.repaint()
@@ -170,15 +168,6 @@ class MainScreen(Keymapped, Screen[None]):
             self.table.touch(settled)
         self.select_new_guest()
         self._notify_if_newly_down(snapshot)
-
-    def _observe_pending(self, uri: str, snapshot: HostSnapshot) -> list[str]:
-        """Clear the actions under way whose end state this snapshot shows; their keys."""
-        prefix = row_key(uri, "")
-        keys = [k for k in self.pending.under_way() if k.startswith(prefix)]
-        if not keys:
-            return []
-        states = {row_key(uri, d.uuid): d.state for d in snapshot.domains}
-        return [k for k in keys if k in states and self.pending.observe(k, states[k])]
 
     def _record_history(self, uri: str, snapshot: HostSnapshot, moved: bool) -> None:
         """CPU and memory for the details sparklines, and the open details screen's guest."""
@@ -234,13 +223,16 @@ class MainScreen(Keymapped, Screen[None]):
             return not self.readonly
         return True
 
+    def _cursor_row(self) -> GuestRow | None:
+        table = self.table
+        return table.item(table.cursor_key) if table.cursor_key else None
+
     def _console_target(self) -> GuestTarget | None:
         """The guest under the cursor, when it is running (a console needs a running guest)."""
-        table = self.table
-        row = table.item(table.cursor_key) if table.cursor_key else None
+        row = self._cursor_row()
         if row is None or not row.domain.state.is_active:
             return None
-        return GuestTarget.of(table.cursor_key or "", row.domain, row.host_uri)
+        return GuestTarget.of(self.table.cursor_key or "", row.domain, row.host_uri)
 
     def action_explain(self, name: str) -> None:
         """Second binding on each guest key: runs only when check_action hid the first one."""
@@ -302,8 +294,7 @@ class MainScreen(Keymapped, Screen[None]):
 
     def action_new_guest(self) -> None:
         """The form opens on the host of the guest under the cursor, else the first host."""
-        table = self.table
-        row = table.item(table.cursor_key) if table.cursor_key else None
+        row = self._cursor_row()
         sessions = self.fleet.sessions
         if not sessions:
             self.notify("No host is connected: connect one in Hosts (H).", severity="warning")
@@ -330,15 +321,11 @@ class MainScreen(Keymapped, Screen[None]):
 
     def action_snapshots(self) -> None:
         """The snapshots of the guest under the cursor (reading them needs its host connected)."""
-        table = self.table
-        row = table.item(table.cursor_key) if table.cursor_key else None
-        if row is None:
-            self.notify("Snapshots: no guest selected.")
+        row = self._cursor_row()
+        if row is None or row.host_uri not in self.fleet.sessions:
+            self.notify("Snapshots: no guest under the cursor, or its host is not connected.")
             return
-        if row.host_uri not in self.fleet.sessions:
-            self.notify(f"Snapshots: {row.domain.host} is not connected.", severity="warning")
-            return
-        target = GuestTarget.of(table.cursor_key or "", row.domain, row.host_uri)
+        target = GuestTarget.of(self.table.cursor_key or "", row.domain, row.host_uri)
         self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
 
     # -- consoles --------------------------------------------------------------------------
