@@ -311,8 +311,8 @@ class MainScreen(Keymapped, Screen[None]):
     def select_new_guest(self) -> None:
         """After a create: select the new guest once a snapshot brings it (and open its console)."""
         created = self._select_when_seen
-        if created is None:
-            return
+        if created is None or not self.is_current:
+            return  # (until the form has gone: its screen's resume would take the focus back)
         if self.table.select_key(row_key(created.host_uri, created.uuid)):
             self._select_when_seen = None
             self.table.focus()

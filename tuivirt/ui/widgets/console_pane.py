@@ -154,12 +154,15 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
     def attach(self, force: bool = False) -> None:
         self.guest_seen_stopped = False
         self.state = ConsoleState.ATTACHING  # now, not when the message comes: no second attach meanwhile
-        self._start_session(force)
+        if force:
+            self._take_over()
+        else:
+            self.session.start()  # spawns virsh and returns: its reader thread does the rest
 
     @work(thread=True, exit_on_error=False, group="console-start")
-    def _start_session(self, force: bool) -> None:
+    def _take_over(self) -> None:
         """On a thread: a takeover first ends our own virsh, which may take seconds."""
-        self.session.start(force=force)
+        self.session.start(force=True)
 
     def on_console_pane_changed(self, message: ConsolePane.Changed) -> None:
         self.state, self.reason = message.state, message.reason

@@ -9,7 +9,8 @@ from rich.text import Text
 
 from tuivirt.backend.live.models import DomainSnapshot, DomainState, HostSnapshot, HostStatus
 from tuivirt.format import format_kib, format_pair, format_pct, printable, yes_no
-from tuivirt.ui.widgets.snapshot_table import Column, SnapshotTable
+from tuivirt.ui.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.widgets.table_layout import Column
 
 STATE_STYLES = {
     DomainState.RUNNING: "green",

@@ -9,7 +9,8 @@ from rich.text import Text
 
 from tuivirt.backend.live.models import HostSnapshot, HostStatus
 from tuivirt.format import format_kib, format_kib_pair, format_pct
-from tuivirt.ui.widgets.snapshot_table import Column, SnapshotTable
+from tuivirt.ui.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.widgets.table_layout import Column
 
 
 def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:

@@ -10,8 +10,7 @@ screen lines whose content differs from what was last painted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,32 +22,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.widgets.table_layout import Column, RowLine, fit_columns
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Column(Generic[T]):
-    """How one column reads an item. Lower ``priority`` columns survive narrow terminals."""
-
-    key: str
-    label: str
-    width: int
-    cell: Callable[[T], str | Text]
-    sort_key: Callable[[T], Any] | None = None  # default: the cell's text
-    align: Literal["left", "right"] = "left"
-    priority: int = 0
-    flex: bool = False  # takes the width left over (one column per table) ...
-    max_width: int = 0  # ... up to this many cells (0: no limit)
-
-
-class RowLine(NamedTuple):
-    """What a screen line showing a row was painted from (the header and blank lines are plain tuples)."""
-
-    key: str
-    cells: tuple[tuple[object, ...], ...]
-    cursor: bool
-    widths: tuple[int, ...]
 
 
 class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
@@ -313,26 +289,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self.refresh()
 
     def _fit_columns(self, width: int) -> None:
-        """Drop the least important columns until the rest fit; the flex column takes what is left.
-
-        Before a column of priority 0 goes, the flex column gives up width (down to its label's):
-        on a tiny terminal the hosts table keeps both the host's name and its state.
-        """
-        visible = list(self.columns)
-        flex = next((c for c in self.columns if c.flex), None)
-        while len(visible) > 1 and (needed := sum(c.width + 1 for c in visible)) > width:
-            worst = max(visible, key=lambda c: (c.priority, self.columns.index(c)))
-            if worst.priority == 0 and flex in visible and needed - width <= flex.width - len(flex.label):
-                break
-            visible.remove(worst)
-        spare = width - sum(c.width + 1 for c in visible)  # below 0 only when the flex column shrinks
-        self._visible = visible
-        self._widths = [
-            c.width + (min(spare, max(0, c.max_width - c.width)) if c.max_width and spare > 0 else spare)
-            if c.flex
-            else c.width
-            for c in visible
-        ]
+        self._visible, self._widths = fit_columns(self.columns, width)
 
     def _line_signature(self, y: int) -> tuple[object, ...]:
         """What screen line ``y`` shows; a line is repainted only when this changes."""
