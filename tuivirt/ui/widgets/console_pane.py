@@ -197,6 +197,9 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self.post_message(self.Output())  # paints what arrived meanwhile, if anything
 
     def on_resize(self) -> None:
+        self._refit()
+
+    def _refit(self) -> None:
         self._fit()
         self._take_frame(everything=True)
         self.refresh()
@@ -282,6 +285,12 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         width = self.size.width
         base = self.rich_style
         if y == 0:
+            if self.emulator.size != (max(1, self.size.height - 1), max(1, width)):
+                # Textual can size a pane without a Resize event: when its full map is rebuilt
+                # between the mount and the next layout (a focus or scroll in between), the
+                # layout finds the pane already there at that size and sends nothing. The
+                # emulator then stayed 1x1 and the console showed nothing.
+                self.call_later(self._refit)
             status = Style(bold=True, reverse=True) if self.has_focus else Style(reverse=True)
             return Strip([Segment(self._status()[:width].ljust(width), base + status)])
         row = y - 1
