@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import libvirt
 
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot, revert_snapshot
 from tuivirt.cli import demo_uri
 from tuivirt.testbed import testguest
 from tuivirt.testbed.testnode import write_node_file
@@ -54,6 +56,31 @@ async def shoot(
         for key in keys:
             await pilot.press(key)
         await pilot.pause(1.0 if hosts else 0.5)
+        app.save_screenshot(filename, str(OUT))
+    print(OUT / filename)
+
+
+async def shoot_snapshots(filename: str = "snapshots-100x30.svg") -> None:
+    """web-01's snapshots: a small tree, taken through the app's own backend on the demo host."""
+    app = TuivirtApp([HostConfig("demo", demo_uri())], config_file=OUT / "unused.toml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        while app.main.table.row_count == 0:
+            await pilot.pause(0.05)
+        session = app.fleet.session(demo_uri())
+        web = session.call(lambda conn: conn.lookupByName("web-01").UUIDString(), changes=False)
+        tree = [
+            ("before-upgrade", "", "kernel 6.1.0-25, before apt full-upgrade"),
+            ("after-upgrade", "", "kernel 6.1.0-28, services checked"),
+            ("nginx-1.24", "before-upgrade", "trying nginx from backports"),
+        ]
+        for name, parent, description in tree:
+            if parent:
+                session.call(partial(revert_snapshot, uuid=web, name=parent))
+            session.call(partial(create_snapshot, uuid=web, request=SnapshotRequest(name, description)))
+        session.call(partial(revert_snapshot, uuid=web, name="after-upgrade"))
+        app.main.table.select_key(row_key(demo_uri(), web))
+        await pilot.press("t")
+        await pilot.pause(1.0)
         app.save_screenshot(filename, str(OUT))
     print(OUT / filename)
 
@@ -100,6 +127,7 @@ async def main() -> None:
         hosts = several_hosts(Path(directory))
         await shoot("hosts-100x30.svg", (100, 30), ["H"], hosts)
         await shoot("health-100x30.svg", (100, 30), ["O"], hosts)
+    await shoot_snapshots()
     await shoot_console()
 
 

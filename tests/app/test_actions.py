@@ -357,6 +357,7 @@ async def test_palette_lists_actions_for_the_selected_guest() -> None:
                 "Save (managed)",
                 "Autostart on",
                 "Delete",
+                "Snapshot",
             )
         }
         await pilot.press(*"force off")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libvirt
 from textual.widgets import DataTable
 
-from tests.app.helpers import key_of
+from tests.app.helpers import demo_copy, domain, key_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
 from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.prompt import PromptScreen
+from tuivirt.ui.dialogs.snapshot_form import SnapshotFormScreen
 from tuivirt.ui.screens.main import MainScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
 
@@ -54,23 +56,31 @@ async def test_take_revert_and_delete_by_keys() -> None:
         )
 
         await pilot.press("c")  # the default name (snap-DATE-TIME) as offered
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotFormScreen))
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(libvirt_snapshots(app, "web-01")) == 1)
         first = libvirt_snapshots(app, "web-01")[0]
         assert first.startswith("snap-")
 
         await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotFormScreen))
         await pilot.press("end", "ctrl+u", *"after", "enter")  # a name of our own
         await wait_until(pilot, lambda: names(app) == [first, "after *"])
 
-        await pilot.press("c")  # a name taken: said, and nothing made
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("c")  # a name taken, then an empty one: said beside the field, nothing made
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotFormScreen))
+        why = app.screen.query_one("#snapshot-name-why")
         await pilot.press("end", "ctrl+u", *"after", "enter")
-        await pilot.pause(0.3)
-        assert any("already has a snapshot called after" in n.message for n in app._notifications)
+        assert "already has a snapshot called after" in str(why.render())
+        await pilot.press("ctrl+u")
+        assert "a name is needed" in str(why.render())
+        await pilot.press(*"a/b")
+        assert "letters, digits" in str(why.render())
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SnapshotsScreen)
         assert libvirt_snapshots(app, "web-01") == ["after", first]
+        assert any("with its memory" in n.message for n in app._notifications)  # how it was taken
 
         # Revert to the first, keeping the guest paused; cancel once first.
         await pilot.press("up", "r")
@@ -94,3 +104,46 @@ async def test_take_revert_and_delete_by_keys() -> None:
 
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_guest_undefined_meanwhile_closes_the_screen_with_a_message() -> None:
+    app = TuivirtApp([DEMO], refresh=0.3)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_snapshots(pilot, app, "backup")  # shut off: it can be undefined at once
+        app.fleet.session(DEMO.uri).call(lambda c: c.lookupByName("backup").undefine())
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), timeout=5)
+        assert any("backup is no longer defined on demo" in n.message for n in app._notifications)
+
+
+async def test_bulk_snapshot_across_hosts_reports_each_guest(tmp_path: Path) -> None:
+    """T on guests marked on two hosts: one name for all; a guest that has it already fails alone."""
+    other = demo_copy(tmp_path, "other")
+    app = TuivirtApp([DEMO, other], refresh=0.3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 28)
+        app.fleet.session(other.uri).call(
+            lambda c: c.lookupByName("web-02").snapshotCreateXML(
+                "<domainsnapshot><name>pre-upgrade</name></domainsnapshot>"
+            )
+        )
+        marked = {
+            k
+            for k in table.keys
+            if (domain(table, k).name, domain(table, k).host)
+            in {("web-01", "demo"), ("backup", "demo"), ("web-02", "other")}
+        }
+        table.set_marks(marked)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotFormScreen))
+        await pilot.press("ctrl+u", *"pre-upgrade", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = "\n".join(str(n.message) for n in app._notifications)
+        assert "Snapshot: web-01, backup done" in report or "Snapshot: backup, web-01 done" in report
+        assert "Snapshot failed for web-02 on other:" in report and "already exists" in report
+        assert libvirt_snapshots(app, "web-01") == ["pre-upgrade"]
+        assert libvirt_snapshots(app, "backup") == ["pre-upgrade"]
+        # The counts column follows (read again after an action of ours, not on every tick).
+        await wait_until(pilot, lambda: {domain(table, k).snapshots for k in marked} == {1}, timeout=5)

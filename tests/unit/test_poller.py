@@ -79,3 +79,23 @@ def test_a_guest_that_did_not_move_is_sent_as_the_same_snapshot(demo_conn: libvi
     assert [d.name for c, d in zip(fourth.domains, fifth.domains, strict=True) if c is not d] == [
         "db-primary"
     ]
+
+
+def test_snapshot_counts_come_on_the_second_tick_and_again_only_when_due(
+    demo_conn: libvirt.virConnect,
+) -> None:
+    poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
+
+    def count(name: str) -> int | None:
+        return next(d.snapshots for d in poller.tick(demo_conn).domains if d.name == name)
+
+    web = demo_conn.lookupByName("web-01")
+    assert count("web-01") is None  # the first tick (the first paint) reads none
+    assert count("web-01") == 0
+    web.snapshotCreateXML("<domainsnapshot><name>a</name></domainsnapshot>", 0)
+    assert count("web-01") == 0  # not every tick: libvirt has no snapshot event
+    poller.invalidate(web.UUIDString())  # an event about this guest
+    assert count("web-01") == 1
+    web.snapshotCreateXML("<domainsnapshot><name>b</name></domainsnapshot>", 0)
+    poller.invalidate()  # an action of ours
+    assert count("web-01") == 2

@@ -15,9 +15,12 @@ from tuivirt.backend.ops.snapshots import (
     DeleteMode,
     Snapshot,
     SnapshotRequest,
+    SnapshotTaken,
+    create_flags,
     create_snapshot,
     default_name,
     delete_snapshot,
+    internal_capable,
     list_snapshots,
     name_problem,
     revert_refusal,
@@ -111,3 +114,28 @@ def test_a_name_libvirt_already_has_is_its_error(conn: libvirt.virConnect) -> No
     create_snapshot(conn, web, SnapshotRequest("one"))
     with pytest.raises(libvirt.libvirtError, match="already exists"):
         create_snapshot(conn, web, SnapshotRequest("one"))
+
+
+RAW_DISK = (
+    "<domain><devices><disk device='disk'><driver name='qemu' type='raw'/></disk>"
+    "<disk device='cdrom'><driver name='qemu' type='raw'/><readonly/></disk></devices></domain>"
+)
+QCOW2_DISK = RAW_DISK.replace("type='raw'/></disk><disk", "type='qcow2'/></disk><disk")
+
+
+def test_internal_where_every_writable_disk_is_qcow2_external_otherwise() -> None:
+    assert internal_capable(QCOW2_DISK) and not internal_capable(RAW_DISK)  # the CD-ROM does not count
+    disk_only = libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+    assert create_flags(SnapshotRequest("m"), running=True, internal_ok=True) == 0
+    assert create_flags(SnapshotRequest("d", memory=False), running=True, internal_ok=True) == disk_only
+    assert create_flags(SnapshotRequest("off"), running=False, internal_ok=True) == 0
+    assert create_flags(SnapshotRequest("off", external=True), running=False, internal_ok=True) == disk_only
+    assert create_flags(SnapshotRequest("off"), running=False, internal_ok=False) == disk_only
+    with pytest.raises(ValueError, match="needs every disk in qcow2: take a disk-only one"):
+        create_flags(SnapshotRequest("m"), running=True, internal_ok=False)
+
+
+def test_what_was_taken_says_how_consistent_it_is(conn: libvirt.virConnect) -> None:
+    assert create_snapshot(conn, uuid_of(conn, "web-01"), SnapshotRequest("m")).note == "with its memory"
+    off = create_snapshot(conn, uuid_of(conn, "backup"), SnapshotRequest("off"))
+    assert off == SnapshotTaken("off", "internal, of a shut-off guest")

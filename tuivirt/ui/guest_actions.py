@@ -7,6 +7,7 @@ screen mounts one and hands it what the user aimed at.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from functools import partial
 
 from textual import on
@@ -16,9 +17,11 @@ from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.backend.ops.delete import DeleteOptions, plan_delete
+from tuivirt.backend.ops.snapshots import SnapshotRequest, default_name
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen, DeleteTarget
+from tuivirt.ui.dialogs.snapshot_form import BULK_KINDS, SnapshotFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.messages import ActionsFinished, GuestActionReturned
 from tuivirt.ui.pending import PendingActions
@@ -50,6 +53,9 @@ class GuestActions(Widget):
         if spec.action is Action.DELETE:
             call_host(self, lambda: self._plan_delete(targets), DeletePlanned, group="delete-plan")
             return
+        if spec.action is Action.SNAPSHOT:
+            self._ask_snapshot(spec, targets)
+            return
         if not spec.destructive:
             self.start(spec, targets)
             return
@@ -63,6 +69,22 @@ class GuestActions(Widget):
                 self.start(spec, targets)
 
         self.app.push_screen(ConfirmScreen(f"{spec.label}?", body, spec.label), answered)
+
+    def _ask_snapshot(self, spec: ActionSpec, targets: list[GuestTarget]) -> None:
+        """One name for all (a guest that has it already fails alone, in the report)."""
+        hosts = len({t.host_uri for t in targets})
+        who = (
+            f"{targets[0].name} on {targets[0].host_name}" if len(targets) == 1 else f"{len(targets)} guests"
+        )
+        where = f" on {hosts} hosts" if hosts > 1 else ""
+        note = f"The same snapshot of {who}{where}; each host's guests in turn, the hosts side by side."
+
+        def chosen(request: SnapshotRequest | None) -> None:
+            if request is not None:
+                self.start(spec, targets, {t.key: request for t in targets})
+
+        form = SnapshotFormScreen(f"Snapshot {who}", note, default_name(set()), BULK_KINDS)
+        self.app.push_screen(form, chosen)
 
     def _plan_delete(self, targets: list[GuestTarget]) -> tuple[list[GuestTarget], list[DeleteTarget]]:
         """On a thread: read each guest's disks."""
@@ -87,7 +109,10 @@ class GuestActions(Widget):
         self.app.push_screen(DeleteScreen(plans), answered)
 
     def start(
-        self, spec: ActionSpec, targets: list[GuestTarget], options: dict[str, DeleteOptions] | None = None
+        self,
+        spec: ActionSpec,
+        targets: list[GuestTarget],
+        options: Mapping[str, DeleteOptions | SnapshotRequest] | None = None,
     ) -> None:
         now = time.monotonic()
         for target in targets:
@@ -97,7 +122,12 @@ class GuestActions(Widget):
             lambda: self._run(spec, targets, options or {}), thread=True, exit_on_error=False, group="actions"
         )
 
-    def _run(self, spec: ActionSpec, targets: list[GuestTarget], options: dict[str, DeleteOptions]) -> None:
+    def _run(
+        self,
+        spec: ActionSpec,
+        targets: list[GuestTarget],
+        options: Mapping[str, DeleteOptions | SnapshotRequest],
+    ) -> None:
         def returned(result: GuestResult) -> None:
             self.post_message(GuestActionReturned(result))
 

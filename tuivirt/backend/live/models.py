@@ -90,6 +90,7 @@ class DomainSnapshot:
     autostart: bool | None = None
     persistent: bool | None = None
     managed_save: bool | None = None  # a managed save image waits: start restores it
+    snapshots: int | None = None  # how many (read at most once a minute, and after changes)
 
     @property
     def memory_pct(self) -> float | None:

@@ -37,6 +37,9 @@ STATS_GROUPS = (
 )
 
 
+SNAPSHOT_COUNT_SECONDS = 60.0
+
+
 def is_gone(exc: libvirt.libvirtError) -> bool:
     """The guest was undefined under us: not an error, it just left."""
     return bool(exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN)
@@ -71,6 +74,13 @@ def _still(d: DomainSnapshot) -> bool:
     return not any(rates)
 
 
+def _snapshot_count(dom: libvirt.virDomain) -> int | None:
+    try:
+        return int(dom.snapshotNum(0))
+    except libvirt.libvirtError:
+        return None  # gone meanwhile, or a driver without snapshots: shown as unknown
+
+
 class HostPoller:
     """Turns one connection into snapshots; keeps counters and caches between ticks."""
 
@@ -87,6 +97,12 @@ class HostPoller:
         # uuid -> (its stats, its snapshot) when that snapshot shows no movement: while the stats
         # stay the same, the same snapshot object goes out again, and the UI can tell by identity.
         self._still: dict[str, tuple[dict[str, Any], DomainSnapshot]] = {}
+        # Snapshot counts cost a call per guest and libvirt has no snapshot event: all are read on
+        # the tick after the first (the first paint stays quick), after an action of ours, and at
+        # most once a minute; one guest's after an event about it.
+        self._snapshot_counts: dict[str, int | None] = {}
+        self._counts_due: float | None = None  # monotonic time of the next full read
+        self._counts_stale: set[str] = set()
 
     def invalidate(self, uuid: str | None = None) -> None:
         """Attributes (and the info() fallback of ``uuid``, or of all) must be read again."""
@@ -94,9 +110,11 @@ class HostPoller:
         if uuid is None:
             self._info.clear()
             self._still.clear()
+            self._counts_due = 0.0 if self._counts_due is not None else None
         else:
             self._info.pop(uuid, None)
             self._still.pop(uuid, None)
+            self._counts_stale.add(uuid)
 
     def _read_attributes(self, conn: libvirt.virConnect) -> None:
         autostart = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
@@ -126,13 +144,21 @@ class HostPoller:
         if self._attributes_stale:
             self._read_attributes(conn)
         cpu_pct, free_kib = self._host_numbers(conn)
+        read_counts = self._counts_due is not None and now >= self._counts_due
+        if read_counts or self._counts_due is None:
+            self._counts_due = now if self._counts_due is None else now + SNAPSHOT_COUNT_SECONDS
         domains = []
         for dom, stats in records:
-            snapshot = self._domain(dom, stats, now)
+            uuid = dom.UUIDString()
+            if read_counts or uuid in self._counts_stale:
+                self._snapshot_counts[uuid] = _snapshot_count(dom)
+            snapshot = self._domain(uuid, dom, stats, now)
             if snapshot is not None:
                 domains.append(snapshot)
+        self._counts_stale.clear()
         seen = {d.uuid for d in domains}
         if not self._counters.keys() <= seen or not self._info.keys() <= seen:  # guests went
+            self._snapshot_counts = {k: v for k, v in self._snapshot_counts.items() if k in seen}
             self._counters = {k: v for k, v in self._counters.items() if k in seen}
             self._info = {k: v for k, v in self._info.items() if k in seen}
             self._still = {k: v for k, v in self._still.items() if k in seen}
@@ -145,10 +171,11 @@ class HostPoller:
             memory_free_kib=free_kib,
         )
 
-    def _domain(self, dom: libvirt.virDomain, stats: dict[str, Any], now: float) -> DomainSnapshot | None:
-        uuid = dom.UUIDString()
+    def _domain(
+        self, uuid: str, dom: libvirt.virDomain, stats: dict[str, Any], now: float
+    ) -> DomainSnapshot | None:
         still = self._still.get(uuid)
-        if still is not None and still[0] == stats:
+        if still is not None and still[0] == stats and still[1].snapshots == self._snapshot_counts.get(uuid):
             return still[1]  # its counters keep their time: the next rate spans the whole stillness
         sampled_before = uuid in self._counters  # else no rate could be worked out this tick
         snapshot = self._new_domain(uuid, dom, stats, now)
@@ -185,6 +212,7 @@ class HostPoller:
             autostart=uuid in self._autostart,
             persistent=uuid in self._persistent,
             managed_save=uuid in self._managed_save,
+            snapshots=self._snapshot_counts.get(uuid),
         )
         counters = counters_from_stats(stats, now)
         before = self._counters.get(uuid)

@@ -31,6 +31,7 @@ class Action(StrEnum):
     AUTOSTART_ON = "autostart_on"
     AUTOSTART_OFF = "autostart_off"
     DELETE = "delete"
+    SNAPSHOT = "snapshot"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ SPECS: dict[Action, ActionSpec] = {
         ActionSpec(Action.AUTOSTART_ON, "Autostart on", "setting autostart…", "autostart", ANY),
         ActionSpec(Action.AUTOSTART_OFF, "Autostart off", "clearing autostart…", "autostart --disable", ANY),
         ActionSpec(Action.DELETE, "Delete", "deleting…", "undefine", ANY, destructive=True),
+        ActionSpec(
+            Action.SNAPSHOT, "Snapshot", "snapshotting…", "snapshot-create-as", ANY - {DomainState.NOSTATE}
+        ),
     ]
 }
 
@@ -89,7 +93,8 @@ _SIMPLE: dict[Action, Callable[[libvirt.virDomain], object]] = {
 
 
 def run_action(conn: libvirt.virConnect, uuid: str, action: Action) -> None:
-    """Run a one-call action on the guest ``uuid``; DELETE goes through delete.delete_guest."""
-    if action is Action.DELETE:
-        raise ValueError("delete needs its options: use tuivirt.backend.ops.delete.delete_guest")
+    """Run a one-call action on the guest ``uuid``; DELETE and SNAPSHOT need their options (the
+    fleet runs them through delete.delete_guest and snapshots.create_snapshot)."""
+    if action in (Action.DELETE, Action.SNAPSHOT):
+        raise ValueError(f"{action} needs its options: run it through Fleet.act")
     _SIMPLE[action](conn.lookupByUUIDString(uuid))

@@ -36,7 +36,7 @@ class DeletePlan:
     """What the delete dialog offers for one guest."""
 
     disks: tuple[GuestStorage, ...]
-    has_snapshots: bool
+    snapshots: int  # how many libvirt records (as the snapshots screen lists them)
     has_nvram: bool
     active: bool
 
@@ -71,7 +71,7 @@ def plan_delete(conn: libvirt.virConnect, uuid: str) -> DeletePlan:
     root = ET.fromstring(xml)
     return DeletePlan(
         disks=guest_disks(xml),
-        has_snapshots=dom.snapshotNum(0) > 0,
+        snapshots=dom.snapshotNum(0),
         has_nvram=root.find("os/nvram") is not None,
         active=bool(dom.isActive()),
     )
@@ -95,7 +95,7 @@ def delete_guest(conn: libvirt.virConnect, uuid: str, options: DeleteOptions) ->
     if snapshots and not options.snapshot_metadata:
         # libvirt would refuse only while the guest is shut off: say it first, in every state.
         raise DeleteRefused(
-            f"it has {snapshots} snapshot(s): tick 'also remove snapshot metadata', or delete them first"
+            f"it has {snapshots} snapshot(s): tick 'also forget its snapshots', or delete them first (t)"
         )
     volumes = []
     result = DeleteResult()

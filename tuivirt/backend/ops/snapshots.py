@@ -69,9 +69,14 @@ class Snapshot:
 class SnapshotRequest:
     name: str
     description: str = ""
-    memory: bool = True  # for a running guest; else disk-only
-    external: bool = False  # disk-only, each disk gets an overlay file
-    quiesce: bool = False  # disk-only, and needs the guest agent
+    memory: bool = True  # a running guest's memory too (internal); else its disks only
+    external: bool = False  # each disk gets an overlay file (always so for disk-only of a running guest)
+
+
+@dataclass(frozen=True)
+class SnapshotTaken:
+    name: str
+    note: str  # how consistent it is: "with memory", "file systems quiesced", "crash-consistent only: …"
 
 
 def parse(xml: str, current: bool) -> Snapshot:
@@ -152,21 +157,62 @@ def snapshot_xml(request: SnapshotRequest) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def create_flags(request: SnapshotRequest, running: bool) -> int:
-    """Internal with the memory of a running guest by default; disk-only (external overlay files,
-    the guest's memory not saved) when asked or when external. Quiescing needs disk-only."""
-    disk_only = request.external or (running and not request.memory)
-    flags = libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY if disk_only else 0
-    if disk_only and request.quiesce:
-        flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
-    return flags
+def internal_capable(domain_xml: str) -> bool:
+    """Internal snapshots live inside qcow2 files: every writable disk must be one."""
+    for disk in ET.fromstring(domain_xml).iterfind("devices/disk"):
+        if disk.get("device", "disk") != "disk" or disk.find("readonly") is not None:
+            continue
+        driver = disk.find("driver")
+        if driver is None or driver.get("type") != "qcow2":
+            return False
+    return True
 
 
-def create_snapshot(conn: libvirt.virConnect, uuid: str, request: SnapshotRequest) -> str:
+def create_flags(request: SnapshotRequest, running: bool, internal_ok: bool) -> int:
+    """A running guest: internal with its memory, or disk-only (which QEMU makes external). A shut-off
+    guest: internal where every disk is qcow2 and external was not chosen, else external overlays."""
+    if running and request.memory:
+        if not internal_ok:
+            raise ValueError(
+                "a snapshot with memory is internal and needs every disk in qcow2: take a disk-only one"
+            )
+        return 0
+    if running or request.external or not internal_ok:
+        return int(libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
+    return 0
+
+
+# The guest agent is not configured, not connected, or does not answer: quiescing cannot happen.
+AGENT_ERRORS = {
+    libvirt.VIR_ERR_AGENT_UNRESPONSIVE,
+    libvirt.VIR_ERR_AGENT_UNSYNCED,
+    libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED,
+    libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
+}
+
+
+def create_snapshot(conn: libvirt.virConnect, uuid: str, request: SnapshotRequest) -> SnapshotTaken:
+    """Take the snapshot. A running guest's disk-only snapshot first asks the guest agent to freeze
+    its file systems; without an agent it is taken anyway and said to be crash-consistent only."""
     dom = conn.lookupByUUIDString(uuid)
     running = bool(dom.isActive())
-    snapshot = dom.snapshotCreateXML(snapshot_xml(request), create_flags(request, running))
-    return str(snapshot.getName())
+    flags = create_flags(request, running, internal_capable(dom.XMLDesc(0)))
+    xml = snapshot_xml(request)
+    if flags == 0:
+        note = "with its memory" if running else "internal, of a shut-off guest"
+        return SnapshotTaken(str(dom.snapshotCreateXML(xml, 0).getName()), note)
+    if not running:
+        taken = dom.snapshotCreateXML(xml, flags)
+        return SnapshotTaken(str(taken.getName()), "external, of a shut-off guest")
+    try:
+        quiesced = dom.snapshotCreateXML(xml, flags | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE)
+        return SnapshotTaken(str(quiesced.getName()), "file systems quiesced by the guest agent")
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() not in AGENT_ERRORS:
+            raise
+        why = (exc.get_error_message() or "no guest agent").split(": ")[-1]
+    crash_consistent = dom.snapshotCreateXML(xml, flags)
+    return SnapshotTaken(str(crash_consistent.getName()), f"crash-consistent only (not quiesced: {why})")
 
 
 def revert_snapshot(conn: libvirt.virConnect, uuid: str, name: str, *, paused: bool = False) -> None:

@@ -47,8 +47,10 @@ class DeleteScreen(Keymapped, ModalScreen[dict[str, DeleteOptions] | None]):
                 for widget_id, (target, disk) in self._volumes.items():
                     owner = f"{target.name}: " if len(self._targets) > 1 else ""
                     yield Checkbox(f"also delete volume {owner}{disk.target} {disk.source}", id=widget_id)
-                if any(t.plan.has_snapshots for t in self._targets):
-                    yield Checkbox("also remove snapshot metadata", id="snapshots")
+                if snapshots := sum(t.plan.snapshots for t in self._targets):
+                    # The words of the snapshots screen's "Record only": the same act.
+                    label = f"also forget its {snapshots} snapshot(s) (record only)"
+                    yield Checkbox(label, id="snapshots")
                 if any(t.plan.has_nvram for t in self._targets):
                     yield Checkbox("also remove NVRAM (UEFI variables)", id="nvram")
             yield Label(f"Volumes ticked: type {self._phrase!r} to confirm", id="phrase-label")

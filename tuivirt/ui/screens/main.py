@@ -57,6 +57,7 @@ GUEST_KEYS: list[tuple[Action, str, bool]] = [
     (Action.AUTOSTART_ON, "a", False),
     (Action.AUTOSTART_OFF, "A", False),
     (Action.DELETE, "D,delete", True),
+    (Action.SNAPSHOT, "T", False),
 ]
 
 

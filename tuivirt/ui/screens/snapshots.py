@@ -16,20 +16,21 @@ from textual.widgets import DataTable, Header, Static
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
+from tuivirt.backend.live.models import HostStatus
 from tuivirt.backend.ops.snapshots import (
     DeleteMode,
     Snapshot,
     SnapshotRequest,
+    SnapshotTaken,
     create_snapshot,
     default_name,
     delete_snapshot,
     list_snapshots,
-    name_problem,
     revert_refusal,
     revert_snapshot,
 )
 from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.prompt import PromptScreen
+from tuivirt.ui.dialogs.snapshot_form import RUNNING_KINDS, SHUT_OFF_KINDS, SnapshotFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.widgets.app_footer import AppFooter
@@ -48,7 +49,7 @@ class SnapshotsRead(HostReply[list[Snapshot]]):
 
 
 class SnapshotChanged(HostReply[str]):
-    """A take, revert or delete came back: what was done, to report."""
+    """A take, revert or delete came back: what was done (and how, for a take), to report."""
 
 
 class SnapshotsScreen(Keymapped, Screen[None]):
@@ -78,6 +79,20 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         table.add_columns("Name", "Taken", "Guest was", "Kind", "Description")
         table.focus()
         self._load()
+        self.set_interval(1.0, self._follow_guest)
+
+    def _follow_guest(self) -> None:
+        """The guest's state from the host's latest snapshot (no call); gone: the screen closes."""
+        host = self._fleet.snapshots.get(self._target.host_uri)
+        if host is None or host.status is not HostStatus.UP:
+            return
+        guest = next((d for d in host.domains if d.uuid == self._target.uuid), None)
+        if guest is None:
+            where = f"{self._target.name} is no longer defined on {self._target.host_name}"
+            self.notify(f"{where}: its snapshots went with it.", severity="error")
+            self.dismiss(None)
+            return
+        self._guest_running = guest.state.is_active
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("revert", "delete"):
@@ -92,8 +107,8 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         """Take, revert or delete on a worker; the list is read again once it came back."""
 
         def job() -> str:
-            self._fleet.call(self._target.host_uri, work, what=what, changes=True)
-            return what
+            result = self._fleet.call(self._target.host_uri, work, what=what, changes=True)
+            return f"{what}: done, {result.note}" if isinstance(result, SnapshotTaken) else f"{what}: done"
 
         call_host(self, job, SnapshotChanged, group="snapshots")
 
@@ -150,24 +165,17 @@ class SnapshotsScreen(Keymapped, Screen[None]):
 
     def action_create(self) -> None:
         taken = {s.name for s in self._snapshots}
-        kind = "with its memory (a revert resumes it where it was)" if self._guest_running else "of its disks"
-        note = f"A snapshot of {self._target.name} {kind}. Letters, digits and _ . : + -."
+        guest = self._target.name
+        kinds = RUNNING_KINDS if self._guest_running else SHUT_OFF_KINDS
+        note = f"{guest} on {self._target.host_name} is {'running' if self._guest_running else 'shut off'}."
 
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            problem = name_problem(name, taken)
-            if problem:
-                self.notify(f"Snapshot name {name!r}: {problem}", severity="error")
-                return
-            work = partial(
-                create_snapshot,
-                uuid=self._target.uuid,
-                request=SnapshotRequest(name, memory=self._guest_running),
-            )
-            self._change(work, f"Take snapshot {name} of {self._target.name}")
+        def chosen(request: SnapshotRequest | None) -> None:
+            if request is not None:
+                work = partial(create_snapshot, uuid=self._target.uuid, request=request)
+                self._change(work, f"Take snapshot {request.name} of {guest}")
 
-        self.app.push_screen(PromptScreen("Take a snapshot", note, default_name(taken)), named)
+        form = SnapshotFormScreen(f"Take a snapshot of {guest}", note, default_name(taken), kinds, taken)
+        self.app.push_screen(form, chosen)
 
     def action_revert(self) -> None:
         snapshot = self._selected()
@@ -223,7 +231,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         if isinstance(message.outcome, HostCallError):
             self.notify(str(message.outcome), severity="error", timeout=10)
         else:
-            self.notify(f"{message.outcome}: done.")
+            self.notify(f"{message.outcome}.")
         self._load()
 
 

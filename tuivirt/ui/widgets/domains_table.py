@@ -52,6 +52,10 @@ def _net_total(d: DomainSnapshot) -> float | None:
     return None if d.net_rx_bps is None else d.net_rx_bps + (d.net_tx_bps or 0)
 
 
+def _snapshots(d: DomainSnapshot) -> str:
+    return "" if d.snapshots is None else str(d.snapshots)
+
+
 def _mark(row: GuestRow) -> Text:
     return Text("●", style="bold magenta") if row.marked else Text(" ")
 
@@ -79,7 +83,7 @@ def _column(
     )
 
 
-# Lower priority survives narrower terminals: at 80 columns the last three drop out.
+# Lower priority survives narrower terminals: at 80 columns the last four drop out.
 DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     Column("mark", "", 1, _mark, lambda row: not row.marked, priority=0),
     _column("host", "Host", 10, lambda d: d.host, lambda d: d.host.lower(), priority=3),
@@ -111,6 +115,7 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
         "net", "Net rx/tx", 10, lambda d: format_pair(d.net_rx_bps, d.net_tx_bps), _net_total, "right", 6
     ),
     _column("autostart", "Auto", 4, lambda d: yes_no(d.autostart), lambda d: d.autostart, priority=7),
+    _column("snapshots", "Snap", 4, _snapshots, lambda d: d.snapshots or 0, "right", priority=8),
 ]
 
 
