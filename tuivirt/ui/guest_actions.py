@@ -77,7 +77,11 @@ class GuestActions(Widget):
             f"{targets[0].name} on {targets[0].host_name}" if len(targets) == 1 else f"{len(targets)} guests"
         )
         where = f" on {hosts} hosts" if hosts > 1 else ""
-        note = f"The same snapshot of {who}{where}; each host's guests in turn, the hosts side by side."
+        note = (
+            f"The same snapshot of {who}{where}: each host's guests in turn, the hosts side by side."
+            if len(targets) > 1
+            else "The report says how consistent it is (t on the guest lists its snapshots)."
+        )
 
         def chosen(request: SnapshotRequest | None) -> None:
             if request is not None:

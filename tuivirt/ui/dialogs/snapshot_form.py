@@ -17,16 +17,16 @@ from tuivirt.backend.ops.snapshots import SnapshotRequest, name_problem
 from tuivirt.ui.keymap import Keymapped
 
 RUNNING_KINDS = [
-    ("with its memory (internal: a revert resumes it where it was)", "memory"),
-    ("disk only (external overlay files; quiesced if the guest agent answers)", "disk"),
+    ("with memory (internal: a revert resumes it)", "memory"),
+    ("disk only (overlay files; agent quiesces)", "disk"),
 ]
 SHUT_OFF_KINDS = [
-    ("internal (inside the qcow2 disks; external where a disk is not qcow2)", "internal"),
+    ("internal (external if a disk is not qcow2)", "internal"),
     ("external (an overlay file per disk)", "external"),
 ]
 BULK_KINDS = [
-    ("with memory where running, of the disks where shut off", "memory"),
-    ("disk only (external overlay files where running)", "disk"),
+    ("with memory where running, else disks", "memory"),
+    ("disk only (overlay files where running)", "disk"),
 ]
 
 
@@ -62,7 +62,9 @@ class SnapshotFormScreen(Keymapped, ModalScreen[SnapshotRequest | None]):
             yield Label("Description")
             yield Input("", placeholder="(optional) why, e.g. before the upgrade", id="snapshot-description")
             yield Label("Kind")
-            yield Select(self._kinds, value=self._kinds[0][1], allow_blank=False, id="snapshot-kind")
+            yield Select(
+                self._kinds, value=self._kinds[0][1], allow_blank=False, compact=True, id="snapshot-kind"
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Take (ctrl+s)", variant="primary", compact=True, id="take")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
