@@ -147,3 +147,50 @@ async def test_bulk_snapshot_across_hosts_reports_each_guest(tmp_path: Path) -> 
         assert libvirt_snapshots(app, "backup") == ["pre-upgrade"]
         # The counts column follows (read again after an action of ours, not on every tick).
         await wait_until(pilot, lambda: {domain(table, k).snapshots for k in marked} == {1}, timeout=5)
+
+
+def redefine_external(conn: libvirt.virConnect, guest: str, name: str) -> None:
+    """An external disk-only snapshot's record (the test driver cannot take one, but keeps one)."""
+    dom = conn.lookupByName(guest)
+    dom.snapshotCreateXML(
+        f"<domainsnapshot><name>{name}</name><state>running</state><creationTime>1700000000</creationTime>"
+        "<memory snapshot='no'/><disks><disk name='vda' snapshot='external'>"
+        f"<source file='/tmp/{name}.ovl'/></disk></disks>{dom.XMLDesc(0)}</domainsnapshot>",
+        libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
+    )
+
+
+async def test_the_tree_the_version_refusal_and_a_branch_deleted() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(100, 30)) as pilot:
+        session = app.fleet.session(DEMO.uri)
+        await wait_until(pilot, lambda: key_of(app.main.table, "web-01") is not None)
+
+        def build(conn: libvirt.virConnect) -> None:
+            dom = conn.lookupByName("web-01")
+            redefine_external(conn, "web-01", "disk-0")  # a root of its own, the oldest
+            for name, parent in [("base", None), ("child", "base"), ("grandchild", "child")]:
+                if parent:
+                    dom.revertToSnapshot(dom.snapshotLookupByName(parent))
+                dom.snapshotCreateXML(f"<domainsnapshot><name>{name}</name></domainsnapshot>")
+
+        session.call(build)
+        await open_snapshots(pilot, app, "web-01")
+        await wait_until(pilot, lambda: len(names(app)) == 4)
+        table = app.screen.query_one("#snapshot-list", DataTable)
+        shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert shown == ["disk-0", "base", "  └ child", "    └ grandchild *"]
+        assert str(table.get_row_at(0)[3]) == "external, disk only"
+
+        await pilot.press("home", "r")  # external, libvirt 9.0: said before anything is tried
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SnapshotsScreen)
+        assert any(
+            "needs libvirt 9.7 or later; this host has 9.0" in str(n.message) for n in app._notifications
+        )
+
+        await pilot.press("down", "down", "d")  # child, with its children
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("w")
+        await wait_until(pilot, lambda: names(app) == ["disk-0", "base *"])  # the parent is current now
+        assert libvirt_snapshots(app, "web-01") == ["base", "disk-0"]

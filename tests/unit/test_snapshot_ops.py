@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import libvirt
 import pytest
 
+from tuivirt.backend.live.connection import describe_error, open_connection
 from tuivirt.backend.live.models import DomainState
 from tuivirt.backend.ops.snapshots import (
     DeleteMode,
@@ -139,3 +140,14 @@ def test_what_was_taken_says_how_consistent_it_is(conn: libvirt.virConnect) -> N
     assert create_snapshot(conn, uuid_of(conn, "web-01"), SnapshotRequest("m")).note == "with its memory"
     off = create_snapshot(conn, uuid_of(conn, "backup"), SnapshotRequest("off"))
     assert off == SnapshotTaken("off", "internal, of a shut-off guest")
+
+
+def test_a_read_only_connection_is_refused_by_libvirt_in_one_line() -> None:
+    conn = open_connection(demo_uri(), readonly=True)
+    try:
+        with pytest.raises(libvirt.libvirtError) as raised:
+            create_snapshot(conn, uuid_of(conn, "web-01"), SnapshotRequest("ro"))
+        message = describe_error(raised.value)
+        assert "read only access prevents" in message and "\n" not in message
+    finally:
+        conn.close()
