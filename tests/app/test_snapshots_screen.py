@@ -191,6 +191,6 @@ async def test_the_tree_the_version_refusal_and_a_branch_deleted() -> None:
 
         await pilot.press("down", "down", "d")  # child, with its children
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("w")
+        await pilot.press("b")  # the branch
         await wait_until(pilot, lambda: names(app) == ["disk-0", "base *"])  # the parent is current now
         assert libvirt_snapshots(app, "web-01") == ["base", "disk-0"]

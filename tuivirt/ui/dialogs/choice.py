@@ -29,8 +29,10 @@ class ChoiceScreen(Keymapped, ModalScreen[str]):
             yield Label(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
+                compact = len(self._choices) > 3  # four or five full buttons overflow 80 columns
                 for value, key, label in self._choices:
-                    yield Button(f"{label} ({key})", id=f"choice-{value}")
+                    classes = "choice-compact" if compact else ""
+                    yield Button(f"{label} ({key})", compact=compact, classes=classes, id=f"choice-{value}")
 
     def on_key(self, event: events.Key) -> None:
         """Each choice's own key (they differ per dialog, so they are not bindings)."""

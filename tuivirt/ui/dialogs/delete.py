@@ -48,7 +48,7 @@ class DeleteScreen(Keymapped, ModalScreen[dict[str, DeleteOptions] | None]):
                     owner = f"{target.name}: " if len(self._targets) > 1 else ""
                     yield Checkbox(f"also delete volume {owner}{disk.target} {disk.source}", id=widget_id)
                 if snapshots := sum(t.plan.snapshots for t in self._targets):
-                    # The words of the snapshots screen's "Record only": the same act.
+                    # The snapshots screen's "Record" delete: the same act, in the same words.
                     label = f"also forget its {snapshots} snapshot(s) (record only)"
                     yield Checkbox(label, id="snapshots")
                 if any(t.plan.has_nvram for t in self._targets):

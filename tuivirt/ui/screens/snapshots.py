@@ -35,11 +35,11 @@ from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.widgets.app_footer import AppFooter
 
-DELETE_CHOICES = [
+DELETE_CHOICES = [  # short labels: five buttons fit an 80-column terminal
     (DeleteMode.ALONE.name, "a", "Alone"),
-    (DeleteMode.WITH_CHILDREN.name, "w", "With children"),
-    (DeleteMode.CHILDREN_ONLY.name, "o", "Children only"),
-    (DeleteMode.METADATA_ONLY.name, "m", "Record only"),
+    (DeleteMode.WITH_CHILDREN.name, "b", "Branch"),
+    (DeleteMode.CHILDREN_ONLY.name, "o", "Children"),
+    (DeleteMode.METADATA_ONLY.name, "m", "Record"),
     ("cancel", "c", "Cancel"),
 ]
 
@@ -214,8 +214,8 @@ class SnapshotsScreen(Keymapped, Screen[None]):
             return
         body = (
             f"Delete snapshot {snapshot.name} of {self._target.name}?\n"
-            "Alone: its children move to its parent. With children: the whole branch. Children only: "
-            "it stays. Record only: libvirt forgets it, the disk data stays (for external snapshots)."
+            "Alone: its children move to its parent. Branch: it and all its children. Children: its "
+            "children only, it stays. Record: libvirt forgets it, the disk data stays (external ones)."
         )
 
         def chosen(choice: str | None) -> None:
