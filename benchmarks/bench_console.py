@@ -65,7 +65,11 @@ def echo_latencies(count: int) -> list[float]:
     for i in range(count):
         letter = "abcdefghij"[i % 10]
         before = capture(SESSION).count(letter)
-        times.append(timed(letter, lambda screen, b=before, c=letter: screen.count(c) > b))
+
+        def shown(screen: str, b: int = before, c: str = letter) -> bool:
+            return screen.count(c) > b
+
+        times.append(timed(letter, shown))
     tmux("send-keys", "-t", SESSION, "C-u")
     return times
 
