@@ -36,7 +36,7 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
             f"CPU         {format_pct(d.cpu_pct)} % of its vCPUs, {format_pct(d.cpu_host_pct)} % of the host",
             f"Memory use  {format_pct(d.memory_pct)} %",
             f"Autostart   {yes_no(d.autostart)}, {persistent}",
-            f"Snapshots   {'?' if d.snapshots is None else d.snapshots}",
+            f"Snapshots   {'not counted yet' if d.snapshots is None else d.snapshots}",
         ]
     )
 
