@@ -4,6 +4,8 @@ The kernel comes from Debian's ``linux-image-cloud-amd64`` (``apt-get download``
 ``dpkg-deb -x``, so nothing is installed); the initramfs is ``busybox-static`` with an
 ``/init`` that prints a banner and runs a shell on the serial console. Guests boot it by
 direct kernel boot under TCG (``type='qemu'``): nested KVM does not work on every host.
+The kernel's virtio modules (block, network) go into the initramfs and are loaded at boot, so that
+disks and NICs plugged into the running guest show up in it.
 
 Run ``python -m tuivirt.testbed.testguest --help`` for the command-line use.
 """
@@ -30,6 +32,18 @@ BANNER = "tuivirt test guest ready"
 DEFAULT_CACHE = Path("/var/cache/tuivirt/testguest")
 BUSYBOX = Path("/bin/busybox")
 KERNEL_META_PACKAGE = "linux-image-cloud-amd64"
+# Loaded in this order by /init (Debian builds them all as modules; the kernel has no depmod data here).
+MODULES = (
+    "virtio/virtio_ring.ko",
+    "virtio/virtio.ko",
+    "virtio/virtio_pci_legacy_dev.ko",
+    "virtio/virtio_pci_modern_dev.ko",
+    "virtio/virtio_pci.ko",
+    "block/virtio_blk.ko",
+    "../net/core/failover.ko",
+    "net/net_failover.ko",
+    "net/virtio_net.ko",
+)
 
 INIT_SCRIPT = f"""#!/bin/busybox sh
 /bin/busybox --install -s
@@ -37,6 +51,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 hostname tuivirt-guest
+for module in /lib/modules/*.ko; do insmod "$module"; done
 export HOME=/root PS1='{PROMPT}'
 echo
 echo "{BANNER}: kernel $(uname -r)"
@@ -75,7 +90,8 @@ def _kernel_package() -> str:
     return match.group(1)
 
 
-def _fetch_kernel(dest: Path) -> None:
+def _fetch_kernel(dest: Path, modules: Path) -> None:
+    """The kernel to ``dest``, and the MODULES (numbered in load order) into the folder ``modules``."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         work.chmod(0o777)  # apt-get download drops privileges to _apt when it can
@@ -87,17 +103,26 @@ def _fetch_kernel(dest: Path) -> None:
         kernels = sorted((work / "root" / "boot").glob("vmlinuz-*"))
         if not kernels:
             raise RuntimeError(f"{debs[0].name} holds no /boot/vmlinuz-*")
+        drivers = next((work / "root" / "lib" / "modules").glob("*/kernel/drivers"))
+        staging = modules.with_suffix(".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        for number, module in enumerate(MODULES):
+            shutil.copyfile(drivers / module, staging / f"{number:02d}-{Path(module).name}")
+        shutil.rmtree(modules, ignore_errors=True)
+        staging.replace(modules)
         shutil.copyfile(kernels[-1], dest.with_suffix(".tmp"))
         dest.with_suffix(".tmp").replace(dest)
 
 
-def _build_initramfs(dest: Path) -> None:
+def _build_initramfs(dest: Path, modules: Path) -> None:
     if not BUSYBOX.exists():
         raise RuntimeError(f"{BUSYBOX} is missing: install busybox-static")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "root", "etc"):
             (root / sub).mkdir(parents=True)
+        shutil.copytree(modules, root / "lib" / "modules")
         shutil.copy2(BUSYBOX, root / "bin" / "busybox")
         init = root / "init"
         init.write_text(INIT_SCRIPT)
@@ -119,11 +144,13 @@ def build(cache: Path | None = None) -> GuestImages:
     """Make the kernel and initramfs once; later calls return the cached files."""
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs.gz")
-    if not images.kernel.exists():
-        _fetch_kernel(images.kernel)
+    # (initramfs-virtio: a cache from before the modules went in is not taken for this one)
+    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-virtio.gz")
+    modules = folder / "modules"
+    if not images.kernel.exists() or not modules.is_dir():
+        _fetch_kernel(images.kernel, modules)
     if not images.initrd.exists():
-        _build_initramfs(images.initrd)
+        _build_initramfs(images.initrd, modules)
     # qemu runs as libvirt-qemu: every folder on the way and both files must be readable.
     for path in (images.kernel, images.initrd):
         path.chmod(0o644)

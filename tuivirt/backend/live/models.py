@@ -91,6 +91,7 @@ class DomainSnapshot:
     persistent: bool | None = None
     managed_save: bool | None = None  # a managed save image waits: start restores it
     snapshots: int | None = None  # how many (read at most once a minute, and after changes)
+    next_boot: tuple[str, ...] | None = None  # what the next boot changes (read with snapshots)
 
     @property
     def memory_pct(self) -> float | None:

@@ -25,6 +25,7 @@ from tuivirt.backend.live.models import (
     HostStatus,
     format_version,
 )
+from tuivirt.backend.live.next_boot import next_boot_changes
 from tuivirt.backend.live.stats import Counters, counters_from_stats, cpu_percent, host_cpu_percent, rate
 
 STATS_GROUPS = (
@@ -74,11 +75,24 @@ def _still(d: DomainSnapshot) -> bool:
     return not any(rates)
 
 
-def _snapshot_count(dom: libvirt.virDomain) -> int | None:
+# A guest's snapshot count, and what its next boot changes (None: not read yet).
+SlowFacts = tuple[int | None, tuple[str, ...] | None]
+
+
+def _slow_facts(dom: libvirt.virDomain, state: int) -> SlowFacts:
+    """Two to three calls: the snapshot count; both definitions of a running persistent guest."""
     try:
-        return int(dom.snapshotNum(0))
+        count: int | None = int(dom.snapshotNum(0))
     except libvirt.libvirtError:
-        return None  # gone meanwhile, or a driver without snapshots: shown as unknown
+        count = None  # gone meanwhile, or a driver without snapshots: shown as unknown
+    if not DomainState.of(state).is_active:
+        return count, ()
+    try:
+        if not dom.isPersistent():
+            return count, ()
+        return count, next_boot_changes(dom.XMLDesc(0), dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    except libvirt.libvirtError:
+        return count, None
 
 
 class HostPoller:
@@ -97,10 +111,11 @@ class HostPoller:
         # uuid -> (its stats, its snapshot) when that snapshot shows no movement: while the stats
         # stay the same, the same snapshot object goes out again, and the UI can tell by identity.
         self._still: dict[str, tuple[dict[str, Any], DomainSnapshot]] = {}
-        # Snapshot counts cost a call per guest and libvirt has no snapshot event: all are read on
-        # the tick after the first (the first paint stays quick), after an action of ours, and at
-        # most once a minute; one guest's after an event about it.
-        self._snapshot_counts: dict[str, int | None] = {}
+        # Snapshot counts and next-boot changes cost calls per guest, and libvirt has no event for
+        # either (a setMemoryFlags on the config sends none): all are read on the tick after the
+        # first (the first paint stays quick), after an action of ours, and at most once a
+        # minute; one guest's after an event about it.
+        self._slow: dict[str, SlowFacts] = {}
         self._counts_due: float | None = None  # monotonic time of the next full read
         self._counts_stale: set[str] = set()
 
@@ -151,14 +166,14 @@ class HostPoller:
         for dom, stats in records:
             uuid = dom.UUIDString()
             if read_counts or uuid in self._counts_stale:
-                self._snapshot_counts[uuid] = _snapshot_count(dom)
+                self._slow[uuid] = _slow_facts(dom, int(stats.get("state.state", 0)))
             snapshot = self._domain(uuid, dom, stats, now)
             if snapshot is not None:
                 domains.append(snapshot)
         self._counts_stale.clear()
         seen = {d.uuid for d in domains}
         if not self._counters.keys() <= seen or not self._info.keys() <= seen:  # guests went
-            self._snapshot_counts = {k: v for k, v in self._snapshot_counts.items() if k in seen}
+            self._slow = {k: v for k, v in self._slow.items() if k in seen}
             self._counters = {k: v for k, v in self._counters.items() if k in seen}
             self._info = {k: v for k, v in self._info.items() if k in seen}
             self._still = {k: v for k, v in self._still.items() if k in seen}
@@ -175,7 +190,8 @@ class HostPoller:
         self, uuid: str, dom: libvirt.virDomain, stats: dict[str, Any], now: float
     ) -> DomainSnapshot | None:
         still = self._still.get(uuid)
-        if still is not None and still[0] == stats and still[1].snapshots == self._snapshot_counts.get(uuid):
+        slow = self._slow.get(uuid, (None, None))
+        if still is not None and still[0] == stats and (still[1].snapshots, still[1].next_boot) == slow:
             return still[1]  # its counters keep their time: the next rate spans the whole stillness
         sampled_before = uuid in self._counters  # else no rate could be worked out this tick
         snapshot = self._new_domain(uuid, dom, stats, now)
@@ -212,7 +228,8 @@ class HostPoller:
             autostart=uuid in self._autostart,
             persistent=uuid in self._persistent,
             managed_save=uuid in self._managed_save,
-            snapshots=self._snapshot_counts.get(uuid),
+            snapshots=self._slow.get(uuid, (None, None))[0],
+            next_boot=self._slow.get(uuid, (None, None))[1],
         )
         counters = counters_from_stats(stats, now)
         before = self._counters.get(uuid)

@@ -34,7 +34,7 @@ class DomainDetails:
     nics: tuple[NicDetails, ...]
 
 
-def _disk_source(disk: ET.Element) -> str:
+def disk_source(disk: ET.Element) -> str:
     source = disk.find("source")
     if source is None:
         return "(empty)"
@@ -74,7 +74,7 @@ def read_details(conn: libvirt.virConnect, uuid: str) -> DomainDetails:
         capacity = allocation = None
         with contextlib.suppress(libvirt.libvirtError):  # an empty CD-ROM or a missing file
             capacity, allocation, _physical = dom.blockInfo(dev)
-        disks.append(DiskDetails(dev, disk.get("device", "disk"), _disk_source(disk), capacity, allocation))
+        disks.append(DiskDetails(dev, disk.get("device", "disk"), disk_source(disk), capacity, allocation))
     addresses = _addresses(dom)
     nics = []
     for nic in root.iterfind("devices/interface"):

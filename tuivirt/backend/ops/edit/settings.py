@@ -1,0 +1,222 @@
+"""The editor's settings (not devices): CPU and memory, overview, boot. Each change is checked field by
+field before any call, then applied now (LIVE), at the next boot (CONFIG) or both, and says which.
+
+Every function that takes a connection blocks on libvirt: callers run it on a thread.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+
+import libvirt
+
+from tuivirt.backend.ops.edit.guest_config import GuestConfig
+from tuivirt.backend.ops.guest_spec import parse_memory_mib
+from tuivirt.format import format_kib
+
+LIVE, CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+BOOT_DEVICES = {"hd": "disk", "cdrom": "CD-ROM", "network": "network (PXE)", "fd": "floppy"}
+
+
+class Where(StrEnum):
+    """Where a change of a running guest applies."""
+
+    BOTH = "now and at next boot"
+    NOW = "now only"
+    NEXT_BOOT = "at next boot only"
+
+
+def where_flags(where: Where) -> int:
+    return int({Where.BOTH: LIVE | CONFIG, Where.NOW: LIVE, Where.NEXT_BOOT: CONFIG}[where])
+
+
+def device_flags(config: GuestConfig) -> tuple[int, str]:
+    """Flags and words for a device change: hot-plugged and kept where the guest runs."""
+    if config.active and config.persistent:
+        return LIVE | CONFIG, "now and at next boot"
+    if config.active:
+        return LIVE, "now (a transient guest has no next boot)"
+    return CONFIG, "at next boot (the guest is shut off)"
+
+
+# -- CPU and memory --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CpuMemoryChange:
+    """Only what changed is set; maximums always apply at next boot (a running guest keeps its own)."""
+
+    where: Where
+    vcpus: int | None = None
+    vcpus_max: int | None = None
+    memory_kib: int | None = None
+    memory_max_kib: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return (self.vcpus, self.vcpus_max, self.memory_kib, self.memory_max_kib) == (None,) * 4
+
+
+def _count(text: str, field: str, errors: dict[str, str]) -> int | None:
+    if not text.strip().isdigit() or int(text) < 1:
+        errors[field] = "a whole number, 1 or more"
+        return None
+    return int(text)
+
+
+def _size(text: str, field: str, errors: dict[str, str]) -> int | None:
+    mib = parse_memory_mib(text)
+    if mib is None or mib < 1:
+        errors[field] = "a size such as 512M or 2G"
+        return None
+    return mib * 1024
+
+
+def check_cpu_memory(
+    values: dict[str, str], config: GuestConfig, where: Where, host_cpus: int, host_memory_kib: int
+) -> tuple[CpuMemoryChange, dict[str, str]]:
+    """The change the form asks for, and an error per field (vcpus, vcpus_max, memory, memory_max)."""
+    errors: dict[str, str] = {}
+    vcpus = _count(values["vcpus"], "vcpus", errors)
+    vcpus_max = _count(values["vcpus_max"], "vcpus_max", errors)
+    memory = _size(values["memory"], "memory", errors)
+    memory_max = _size(values["memory_max"], "memory_max", errors)
+    now = where is not Where.NEXT_BOOT and config.active
+    if vcpus_max is not None and host_cpus and vcpus_max > host_cpus:
+        errors["vcpus_max"] = f"above the host's {host_cpus} CPUs"
+    if vcpus is not None:
+        limit = min(vcpus_max or config.vcpus_max, config.vcpus_max_now if now else 10**6)
+        if host_cpus and vcpus > host_cpus:
+            errors["vcpus"] = f"above the host's {host_cpus} CPUs"
+        elif vcpus > limit:
+            running = " of the running guest" if now and limit == config.vcpus_max_now else ""
+            errors["vcpus"] = f"above the maximum{running} ({limit})"
+    if memory_max is not None and host_memory_kib and memory_max > host_memory_kib:
+        errors["memory_max"] = f"above the host's memory ({format_kib(host_memory_kib)})"
+    if memory is not None:
+        limit = min(memory_max or config.memory_max_kib, config.memory_max_now_kib if now else 10**12)
+        if host_memory_kib and memory > host_memory_kib:
+            errors["memory"] = f"above the host's memory ({format_kib(host_memory_kib)})"
+        elif memory > limit:
+            running = " of the running guest" if now and limit == config.memory_max_now_kib else ""
+            errors["memory"] = f"above the maximum{running} ({format_kib(limit)})"
+    current_vcpus = config.vcpus if where is Where.NOW else config.vcpus_next
+    current_memory = config.memory_kib if where is Where.NOW else config.memory_next_kib
+    change = CpuMemoryChange(
+        where if config.active else Where.NEXT_BOOT,
+        vcpus=vcpus if vcpus != current_vcpus or (where is Where.BOTH and vcpus != config.vcpus) else None,
+        vcpus_max=vcpus_max if vcpus_max != config.vcpus_max else None,
+        memory_kib=memory
+        if memory != current_memory or (where is Where.BOTH and memory != config.memory_kib)
+        else None,
+        memory_max_kib=memory_max if memory_max != config.memory_max_kib else None,
+    )
+    if change.vcpus_max is not None and where is Where.NOW and config.active:
+        errors["vcpus_max"] = "a maximum changes at next boot only"
+    if change.memory_max_kib is not None and where is Where.NOW and config.active:
+        errors["memory_max"] = "a maximum changes at next boot only"
+    return change, errors
+
+
+def describe_cpu_memory(change: CpuMemoryChange, config: GuestConfig) -> list[str]:
+    """One line per change, with where it applies: what the form shows before Apply."""
+    lines = []
+    if change.vcpus is not None:
+        lines.append(f"vCPUs → {change.vcpus}: {change.where}")
+    if change.memory_kib is not None:
+        lines.append(f"memory → {format_kib(change.memory_kib)}: {change.where}")
+    if change.vcpus_max is not None:
+        lines.append(f"maximum vCPUs {config.vcpus_max} → {change.vcpus_max}: at next boot")
+    if change.memory_max_kib is not None:
+        old = format_kib(config.memory_max_kib)
+        lines.append(f"maximum memory {old} → {format_kib(change.memory_max_kib)}: at next boot")
+    return lines
+
+
+def apply_cpu_memory(conn: libvirt.virConnect, uuid: str, change: CpuMemoryChange) -> None:
+    """Maximums first when they grow and last when they shrink, so that each step stays valid."""
+    dom = conn.lookupByUUIDString(uuid)
+    flags = where_flags(change.where)
+    first: list[Callable[[], object]] = []
+    counts: list[Callable[[], object]] = []
+    last: list[Callable[[], object]] = []
+    if change.vcpus_max is not None:
+        step = partial(dom.setVcpusFlags, change.vcpus_max, CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM)
+        (first if change.vcpus is None or change.vcpus_max >= change.vcpus else last).append(step)
+    if change.memory_max_kib is not None:
+        step = partial(dom.setMemoryFlags, change.memory_max_kib, CONFIG | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
+        grows = change.memory_kib is None or change.memory_max_kib >= change.memory_kib
+        (first if grows else last).append(step)
+    if change.vcpus is not None:
+        counts.append(partial(dom.setVcpusFlags, change.vcpus, flags))
+    if change.memory_kib is not None:
+        counts.append(partial(dom.setMemoryFlags, change.memory_kib, flags))
+    for call in [*first, *counts, *last]:
+        call()
+
+
+# -- overview --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewChange:
+    name: str
+    title: str
+    description: str
+    autostart: bool
+
+
+def check_overview(change: OverviewChange, config: GuestConfig, taken: frozenset[str]) -> dict[str, str]:
+    errors = {}
+    if change.name != config.name:
+        if config.active:
+            errors["name"] = "rename needs the guest shut off"
+        elif not NAME_PATTERN.match(change.name):
+            errors["name"] = "letters, digits and . _ + - (not first)"
+        elif change.name in taken:
+            errors["name"] = "another guest on this host has this name"
+    if "\n" in change.title:
+        errors["title"] = "one line"
+    if change.autostart != config.autostart and not config.persistent:
+        errors["autostart"] = "a transient guest has no autostart"
+    return errors
+
+
+def apply_overview(conn: libvirt.virConnect, uuid: str, change: OverviewChange, config: GuestConfig) -> None:
+    dom = conn.lookupByUUIDString(uuid)
+    flags, _where = device_flags(config)
+    for kind, new, old in (
+        (libvirt.VIR_DOMAIN_METADATA_TITLE, change.title, config.title),
+        (libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, change.description, config.description),
+    ):
+        if new != old:
+            dom.setMetadata(kind, new or None, None, None, flags)
+    if change.autostart != config.autostart:
+        dom.setAutostart(int(change.autostart))
+    if change.name != config.name:
+        dom.rename(change.name, 0)
+
+
+# -- boot ------------------------------------------------------------------------------------
+
+
+def apply_boot(conn: libvirt.virConnect, uuid: str, order: tuple[str, ...], menu: bool) -> None:
+    """Rewrites <os><boot dev=…/> and <bootmenu> in the next boot's definition."""
+    dom = conn.lookupByUUIDString(uuid)
+    root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    os_el = root.find("os")
+    if os_el is None:
+        raise ValueError("the definition has no <os> element")
+    for old in [*os_el.findall("boot"), *os_el.findall("bootmenu")]:
+        os_el.remove(old)
+    after = max((i for i, child in enumerate(os_el) if child.tag in ("type", "loader", "nvram")), default=0)
+    for offset, dev in enumerate(order, start=1):
+        os_el.insert(after + offset, ET.Element("boot", dev=dev))
+    os_el.insert(after + len(order) + 1, ET.Element("bootmenu", enable="yes" if menu else "no"))
+    conn.defineXML(ET.tostring(root, encoding="unicode"))
