@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select
 
 from tests.app.helpers import domain
@@ -38,11 +39,11 @@ async def open_form(pilot: Pilot[Any], app: TuivirtApp, rows: int = 14) -> Creat
     return form
 
 
-def why(form: CreateScreen, field: str) -> str:
+def why(form: Widget, field: str) -> str:
     return str(form.query_one(f"#{field}-why", Label).render())
 
 
-async def type_into(pilot: Pilot[Any], form: CreateScreen, field: str, text: str) -> None:
+async def type_into(pilot: Pilot[Any], form: Widget, field: str, text: str) -> None:
     widget = form.query_one(f"#{field}", Input)
     widget.focus()
     await pilot.press("ctrl+a", "backspace") if widget.value else None

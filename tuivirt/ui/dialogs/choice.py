@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +18,7 @@ class ChoiceScreen(Keymapped, ModalScreen[str]):
 
     BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="choice.cancel")]
 
-    def __init__(self, title: str, body: str, choices: list[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, body: str | Text, choices: list[tuple[str, str, str]]) -> None:
         """``choices``: (value, key, label) in button order."""
         super().__init__()
         self._title = title

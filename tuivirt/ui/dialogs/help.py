@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
+from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
 from tuivirt.ui.keymap import Keymapped, bindings_in_force
@@ -23,9 +25,12 @@ class KeyHelp:
     available: bool
 
 
-def keys_help(nodes: Iterable[DOMNode], available: Callable[[str], bool]) -> list[KeyHelp]:
+REMAP_NOTE = "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes."
+
+
+def keys_help(nodes: Iterable[DOMNode], available: Callable[[DOMNode, str], bool]) -> list[KeyHelp]:
     """Every binding of ``nodes`` that has an id, as remapped by the keymap, keys grouped by id;
-    ``available(action)`` tells what works now."""
+    ``available(node, action)`` tells what works now."""
     keys: dict[str, KeyHelp] = {}
     for node in nodes:
         for binding in bindings_in_force(node):
@@ -34,10 +39,27 @@ def keys_help(nodes: Iterable[DOMNode], available: Callable[[str], bool]) -> lis
             shown = node.app.get_key_display(binding)
             known = keys.get(binding.id)
             if known is None:
-                keys[binding.id] = KeyHelp(shown, binding.description, binding.id, available(binding.action))
+                keys[binding.id] = KeyHelp(
+                    shown, binding.description, binding.id, available(node, binding.action)
+                )
             elif shown not in known.keys.split(", "):
                 keys[binding.id] = replace(known, keys=f"{known.keys}, {shown}")
     return list(keys.values())
+
+
+def help_for(screen: Screen[Any], title: str, note: str = "") -> HelpScreen:
+    """Every key of the focused widget and its containers, ``screen`` and the app, with what works
+    now (as each one's check_action says)."""
+    focused = screen.app.focused
+    chain = list(focused.ancestors_with_self) if focused is not None else []
+    below = chain[: chain.index(screen)] if screen in chain else chain
+    nodes = [*below, screen, screen.app]
+
+    def available(node: DOMNode, action: str) -> bool:
+        _namespace, name, parameters = parse(action)
+        return node.check_action(name, parameters) is True
+
+    return HelpScreen(title, keys_help(nodes, available), f"{note} {REMAP_NOTE}".strip())
 
 
 class HelpScreen(Keymapped, ModalScreen[None]):

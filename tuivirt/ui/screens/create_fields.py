@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select
 
 from tuivirt.backend.ops.guest_spec import (
@@ -55,6 +56,14 @@ def row(label: str, field_id: str, widget: Input | Select[str] | Checkbox) -> Ho
         classes="form-row",
         id=f"{field_id}-row",
     )
+
+
+def show_reasons(node: Widget, errors: dict[str, str], hints: dict[str, str] | None = None) -> None:
+    """Beside each field of ``node``'s rows: its error, else its hint."""
+    for why in node.query(".form-why").results(Label):
+        field_id = (why.id or "").removesuffix("-why")
+        why.update(errors.get(field_id) or (hints or {}).get(field_id, ""))
+        why.set_class(field_id in errors, "form-error")
 
 
 def form_rows(hosts: list[tuple[str, str]], host_uri: str) -> Iterator[Horizontal]:

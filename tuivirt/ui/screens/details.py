@@ -37,6 +37,7 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
             f"Memory use  {format_pct(d.memory_pct)} %",
             f"Autostart   {yes_no(d.autostart)}, {persistent}",
             f"Snapshots   {'not counted yet' if d.snapshots is None else d.snapshots}",
+            *(["Next boot   " + "\n            ".join(d.next_boot)] if d.next_boot else []),
         ]
     )
 

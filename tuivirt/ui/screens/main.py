@@ -1,8 +1,7 @@
 """The main screen: hosts on top, all their guests below, and every guest action on a key.
 
 It listens to the fleet (HostUpdated, HostRemoved) and shows each snapshot in the tables; guest
-actions go to its GuestActions, consoles to its ConsoleDock.
-"""
+actions go to its GuestActions, consoles to its ConsoleDock, `E` to its XmlEditor."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from collections.abc import Mapping
 from contextlib import suppress
 
 from textual import on
-from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,7 +22,9 @@ from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.live.models import DomainState, HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
-from tuivirt.ui.dialogs.help import HelpScreen, keys_help
+from tuivirt.ui.dialogs.help import help_for
+from tuivirt.ui.editor.screen import GuestEditorScreen
+from tuivirt.ui.editor.xml_edit import XmlEditor
 from tuivirt.ui.guest_actions import GuestActions
 from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
@@ -78,10 +78,14 @@ class MainScreen(Keymapped, Screen[None]):
             for action, keys, _show in GUEST_KEYS
         ),
         Binding("n", "new_guest", "New", id="guest.new"),
-        Binding("n", "explain_new_guest", "New", show=False, id="guest.new"),
+        Binding("n", "explain_readonly('New guests')", "New", show=False, id="guest.new"),
         Binding("c", "console", "Console", id="guest.console"),
         Binding("c", "explain_console", "Console", show=False, id="guest.console"),
-        Binding("t", "snapshots", "Snapshots", show=False, id="guest.snapshots"),
+        Binding("e", "open('editor')", "Edit", id="guest.edit"),
+        Binding("e", "explain_readonly('The editor')", "Edit", show=False, id="guest.edit"),
+        Binding("E", "open('xml')", "Edit XML", show=False, id="guest.edit_xml"),
+        Binding("E", "explain_readonly('Edit XML')", "Edit XML", show=False, id="guest.edit_xml"),
+        Binding("t", "open('snapshots')", "Snapshots", show=False, id="guest.snapshots"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
@@ -117,6 +121,7 @@ class MainScreen(Keymapped, Screen[None]):
                 yield FilterBar(id="filter")
             yield ConsoleDock(self._detach_keys, id="consoles")
         yield GuestActions(self.fleet, self.pending, self._config.shutdown_timeout)
+        yield XmlEditor(self.fleet)
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -220,7 +225,7 @@ class MainScreen(Keymapped, Screen[None]):
             return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
         if action == "console":
             return not self.readonly and self._console_target() is not None
-        if action == "new_guest":
+        if action == "new_guest" or (action == "open" and parameters[0] != "snapshots"):
             return not self.readonly
         return True
 
@@ -243,15 +248,14 @@ class MainScreen(Keymapped, Screen[None]):
         elif not self.targets():
             self.notify(f"{spec.label}: no guest selected.")
         else:
-            states = ", ".join(sorted({f"{t.name} is {self._state(t)}" for t in self.targets()}))
+            rows = {t.name: self.table.item(t.key) for t in self.targets()}
+            states = ", ".join(
+                sorted(f"{n} is {r.domain.state.label if r else 'gone'}" for n, r in rows.items())
+            )
             self.notify(f"{spec.label} does not apply: {states}.")
 
-    def _state(self, target: GuestTarget) -> str:
-        row = self.table.item(target.key)
-        return row.domain.state.label if row else "gone"
-
-    def action_explain_new_guest(self) -> None:
-        self.notify("New guests cannot be created: tuivirt runs read-only (--readonly).")
+    def action_explain_readonly(self, what: str) -> None:
+        self.notify(f"{what}: not available, tuivirt runs read-only (--readonly).")
 
     def action_explain_console(self) -> None:
         if self.readonly:
@@ -320,14 +324,19 @@ class MainScreen(Keymapped, Screen[None]):
             if created.open_console:
                 self.action_console()
 
-    def action_snapshots(self) -> None:
-        """The snapshots of the guest under the cursor (reading them needs its host connected)."""
+    def action_open(self, kind: str) -> None:
+        """The guest under the cursor's snapshots, editor or XML (its host must be connected)."""
         row = self._cursor_row()
         if row is None or row.host_uri not in self.fleet.sessions:
-            self.notify("Snapshots: no guest under the cursor, or its host is not connected.")
+            self.notify("No guest under the cursor, or its host is not connected.")
             return
         target = GuestTarget.of(self.table.cursor_key or "", row.domain, row.host_uri)
-        self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
+        if kind == "snapshots":
+            self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
+        elif kind == "editor":
+            self.app.push_screen(GuestEditorScreen(self.fleet, target))
+        else:
+            self.query_one(XmlEditor).edit(target, row.domain.state.is_active)
 
     # -- consoles --------------------------------------------------------------------------
 
@@ -387,13 +396,5 @@ class MainScreen(Keymapped, Screen[None]):
         table.sort_by(table.sort_column.key, not table.sort_reverse)
 
     def action_help(self) -> None:
-        """Every key of the focused widget, this screen and the app, with what works now."""
-        nodes = [n for n in (self.app.focused, self, self.app) if n is not None]
-
-        def available(action: str) -> bool:
-            _namespace, name, parameters = parse(action)
-            return self.check_action(name, parameters) is True
-
-        note = "Read-only mode: guest actions are off. " if self.readonly else ""
-        note += "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes."
-        self.app.push_screen(HelpScreen("guests and hosts", keys_help(nodes, available), note))
+        note = "Read-only mode: guest actions are off." if self.readonly else ""
+        self.app.push_screen(help_for(self, "guests and hosts", note))

@@ -38,10 +38,16 @@ class GuestRow:
     marked: bool = False
 
 
+NEXT_BOOT_MARK = "↻"  # after the state: the next boot changes this guest (details say what)
+
+
 def _state(row: GuestRow) -> Text:
     if row.pending:
         return Text(row.pending, style="italic cyan")
-    return Text(row.domain.state.label, style=STATE_STYLES.get(row.domain.state, ""))
+    text = Text(row.domain.state.label, style=STATE_STYLES.get(row.domain.state, ""))
+    if row.domain.next_boot:
+        text.append(f" {NEXT_BOOT_MARK}", style="bold yellow")
+    return text
 
 
 def _disk_total(d: DomainSnapshot) -> float | None:
@@ -121,7 +127,7 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
 
 def _filter_text(row: GuestRow) -> str:
     d = row.domain
-    return f"{d.name}\n{d.host}\n{d.state.label}"
+    return f"{d.name}\n{d.host}\n{d.state.label}" + ("\nchanges at next boot" if d.next_boot else "")
 
 
 class DomainsTable(SnapshotTable[GuestRow]):

@@ -18,7 +18,6 @@ from tuivirt.backend.ops.guest_spec import HostOffer, parse_memory_mib
 from tuivirt.format import format_bytes
 
 BUS_PREFIX = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd"}
-DISK_FORMATS = ("qcow2", "raw")
 
 
 class DiskKind(StrEnum):

@@ -12,10 +12,9 @@ import libvirt
 
 from tuivirt.backend.ops.edit.devices import attach, update
 from tuivirt.backend.ops.edit.guest_config import GuestConfig, NicConfig
-from tuivirt.backend.ops.guest_spec import HostOffer
+from tuivirt.backend.ops.guest_spec import NIC_MODELS, HostOffer
 
 NIC_KINDS = ("network", "bridge")
-NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139")
 MAC_PATTERN = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 

@@ -139,9 +139,9 @@ def describe_cpu_memory(change: CpuMemoryChange, config: GuestConfig) -> list[st
     return lines
 
 
-def apply_cpu_memory(conn: libvirt.virConnect, uuid: str, change: CpuMemoryChange) -> None:
+def apply_cpu_memory(conn: libvirt.virConnect, config: GuestConfig, change: CpuMemoryChange) -> str:
     """Maximums first when they grow and last when they shrink, so that each step stays valid."""
-    dom = conn.lookupByUUIDString(uuid)
+    dom = conn.lookupByUUIDString(config.uuid)
     flags = where_flags(change.where)
     first: list[Callable[[], object]] = []
     counts: list[Callable[[], object]] = []
@@ -159,6 +159,7 @@ def apply_cpu_memory(conn: libvirt.virConnect, uuid: str, change: CpuMemoryChang
         counts.append(partial(dom.setMemoryFlags, change.memory_kib, flags))
     for call in [*first, *counts, *last]:
         call()
+    return "; ".join(describe_cpu_memory(change, config))
 
 
 # -- overview --------------------------------------------------------------------------------
@@ -188,27 +189,32 @@ def check_overview(change: OverviewChange, config: GuestConfig, taken: frozenset
     return errors
 
 
-def apply_overview(conn: libvirt.virConnect, uuid: str, change: OverviewChange, config: GuestConfig) -> None:
-    dom = conn.lookupByUUIDString(uuid)
-    flags, _where = device_flags(config)
-    for kind, new, old in (
-        (libvirt.VIR_DOMAIN_METADATA_TITLE, change.title, config.title),
-        (libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, change.description, config.description),
+def apply_overview(conn: libvirt.virConnect, config: GuestConfig, change: OverviewChange) -> str:
+    dom = conn.lookupByUUIDString(config.uuid)
+    flags, where = device_flags(config)
+    done = []
+    for kind, label, new, old in (
+        (libvirt.VIR_DOMAIN_METADATA_TITLE, "title", change.title, config.title),
+        (libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, "description", change.description, config.description),
     ):
         if new != old:
             dom.setMetadata(kind, new or None, None, None, flags)
+            done.append(f"{label} {'set' if new else 'cleared'} {where}")
     if change.autostart != config.autostart:
         dom.setAutostart(int(change.autostart))
+        done.append(f"autostart {'on' if change.autostart else 'off'}")
     if change.name != config.name:
         dom.rename(change.name, 0)
+        done.append(f"renamed to {change.name}")
+    return "; ".join(done)
 
 
 # -- boot ------------------------------------------------------------------------------------
 
 
-def apply_boot(conn: libvirt.virConnect, uuid: str, order: tuple[str, ...], menu: bool) -> None:
+def apply_boot(conn: libvirt.virConnect, config: GuestConfig, order: tuple[str, ...], menu: bool) -> str:
     """Rewrites <os><boot dev=…/> and <bootmenu> in the next boot's definition."""
-    dom = conn.lookupByUUIDString(uuid)
+    dom = conn.lookupByUUIDString(config.uuid)
     root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     os_el = root.find("os")
     if os_el is None:
@@ -220,3 +226,5 @@ def apply_boot(conn: libvirt.virConnect, uuid: str, order: tuple[str, ...], menu
         os_el.insert(after + offset, ET.Element("boot", dev=dev))
     os_el.insert(after + len(order) + 1, ET.Element("bootmenu", enable="yes" if menu else "no"))
     conn.defineXML(ET.tostring(root, encoding="unicode"))
+    words = ", ".join(BOOT_DEVICES.get(dev, dev) for dev in order) or "no device"
+    return f"boot order {words}, boot menu {'on' if menu else 'off'}: at next boot"

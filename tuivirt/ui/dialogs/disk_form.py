@@ -1,0 +1,114 @@
+"""Add a disk to a guest: a new volume (pool, size, format), an existing image, or a CD-ROM drive
+with an ISO (or empty). Every field is checked as it is typed, the reason beside it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tuivirt.backend.ops.edit.disks import DiskKind, DiskRequest, check_disk, next_target
+from tuivirt.backend.ops.edit.guest_config import GuestConfig
+from tuivirt.backend.ops.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
+from tuivirt.format import format_bytes
+from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.screens.create_fields import options, row, show_reasons
+
+SHOWN = {
+    DiskKind.NEW: ("pool", "size", "format"),
+    DiskKind.EXISTING: ("path",),
+    DiskKind.CDROM: ("path",),
+}
+
+
+class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="disk_form.cancel"),
+        Binding("ctrl+s", "add", "Add", id="disk_form.add"),
+    ]
+
+    def __init__(self, config: GuestConfig, offer: HostOffer) -> None:
+        super().__init__()
+        self._config = config
+        self._offer = offer
+
+    def compose(self) -> ComposeResult:
+        pools = [
+            (f"{p.name} ({format_bytes(p.free_bytes)} free)", p.name)
+            for p in self._offer.pools.values()
+            if p.active
+        ]
+        with Vertical(classes="dialog", id="device-form"):
+            yield Label(f"Add a disk to {self._config.name}", classes="dialog-title")
+            yield Static(f"It is added {self._config.where}.", classes="dialog-note")
+            yield row("Kind", "kind", Select(options(DiskKind), value=DiskKind.NEW.value, allow_blank=False))
+            yield row("Bus", "bus", Select(options(DISK_BUSES), value="virtio", allow_blank=False))
+            yield row("Target", "target", Input(next_target(self._config.disks, "virtio")))
+            yield row("Pool", "pool", Select(pools, value=pools[0][1]) if pools else Select(pools))
+            yield row("Size", "size", Input("10G", placeholder="10G, 512M"))
+            yield row("Format", "format", Select(options(DISK_FORMATS), value="qcow2", allow_blank=False))
+            yield row("Path", "path", Input(placeholder="/var/lib/libvirt/images/disk.qcow2"))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Add (ctrl+s)", variant="primary", compact=True, id="add")
+                yield Button("Cancel (esc)", compact=True, id="cancel")
+
+    def on_mount(self) -> None:
+        self._check()
+
+    def _value(self, field: str) -> str:
+        widget = self.query_one(f"#{field}")
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.BLANK else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value.strip()
+
+    def request(self) -> DiskRequest:
+        return DiskRequest(
+            kind=DiskKind(self._value("kind")),
+            target=self._value("target"),
+            bus=self._value("bus"),
+            pool=self._value("pool"),
+            size=self._value("size"),
+            format=self._value("format"),
+            path=self._value("path"),
+        )
+
+    def _check(self) -> dict[str, str]:
+        request = self.request()
+        for field in ("pool", "size", "format", "path"):
+            self.query_one(f"#{field}-row").display = field in SHOWN[request.kind]
+        errors = check_disk(request, self._config, self._offer)
+        hints = {"path": "empty: an empty drive" if request.kind is DiskKind.CDROM else "on the host"}
+        show_reasons(self, errors, hints)
+        self.query_one("#add", Button).disabled = bool(errors)
+        return errors
+
+    @on(Select.Changed, "#bus")
+    def _bus_chosen(self) -> None:
+        self.query_one("#target", Input).value = next_target(self._config.disks, self._value("bus"))
+
+    @on(Select.Changed, "#kind")
+    def _kind_chosen(self) -> None:
+        if self._value("kind") == DiskKind.CDROM and self._value("bus") == "virtio":
+            self.query_one("#bus", Select).value = "sata"  # (its Changed sets the target)
+        self._check()
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        self._check()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#add")
+    def action_add(self) -> None:
+        if self._check():
+            self.notify("Fix the fields first (the reason is beside each).", severity="warning")
+            return
+        self.dismiss(self.request())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

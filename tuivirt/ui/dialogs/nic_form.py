@@ -1,0 +1,90 @@
+"""Add a network interface: a virtual network or a bridge, a model, and a MAC (made up when empty),
+each checked as typed with the reason beside it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tuivirt.backend.ops.edit.guest_config import GuestConfig
+from tuivirt.backend.ops.edit.nics import NIC_KINDS, NicRequest, check_nic
+from tuivirt.backend.ops.guest_spec import NIC_MODELS, HostOffer
+from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.screens.create_fields import options, row, show_reasons
+
+
+class NicFormScreen(Keymapped, ModalScreen[NicRequest | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="nic_form.cancel"),
+        Binding("ctrl+s", "add", "Add", id="nic_form.add"),
+    ]
+
+    def __init__(self, config: GuestConfig, offer: HostOffer, macs: frozenset[str]) -> None:
+        super().__init__()
+        self._config = config
+        self._offer = offer
+        self._macs = macs
+
+    def compose(self) -> ComposeResult:
+        networks = [
+            (f"{name}{'' if up else ' (inactive)'}", name) for name, up in self._offer.networks.items()
+        ]
+        with Vertical(classes="dialog", id="device-form"):
+            yield Label(f"Add a network interface to {self._config.name}", classes="dialog-title")
+            yield Static(f"It is added {self._config.where}.", classes="dialog-note")
+            yield row("On", "kind", Select(options(NIC_KINDS), value="network", allow_blank=False))
+            yield row(
+                "Network", "network", Select(networks, value=networks[0][1]) if networks else Select([])
+            )
+            yield row("Bridge", "bridge", Input(placeholder="br0"))
+            yield row("Model", "model", Select(options(NIC_MODELS), value="virtio", allow_blank=False))
+            yield row("MAC", "mac", Input(placeholder="empty: made up (52:54:00:…)"))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Add (ctrl+s)", variant="primary", compact=True, id="add")
+                yield Button("Cancel (esc)", compact=True, id="cancel")
+
+    def on_mount(self) -> None:
+        self._check()
+
+    def request(self) -> NicRequest:
+        kind = str(self.query_one("#kind", Select).value)
+        network = self.query_one("#network", Select).value
+        source = self.query_one("#bridge", Input).value.strip() if kind == "bridge" else str(network or "")
+        return NicRequest(
+            kind=kind,
+            source="" if network is Select.BLANK and kind == "network" else source,
+            model=str(self.query_one("#model", Select).value),
+            mac=self.query_one("#mac", Input).value.strip(),
+        )
+
+    def _check(self) -> dict[str, str]:
+        request = self.request()
+        self.query_one("#network-row").display = request.kind == "network"
+        self.query_one("#bridge-row").display = request.kind == "bridge"
+        errors = check_nic(request, self._offer, self._macs)
+        field_of = {"source": "network" if request.kind == "network" else "bridge"}
+        shown = {field_of.get(field, field): text for field, text in errors.items()}
+        show_reasons(self, shown)
+        self.query_one("#add", Button).disabled = bool(errors)
+        return errors
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        self._check()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#add")
+    def action_add(self) -> None:
+        if self._check():
+            self.notify("Fix the fields first (the reason is beside each).", severity="warning")
+            return
+        self.dismiss(self.request())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

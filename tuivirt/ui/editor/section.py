@@ -1,0 +1,65 @@
+"""What the editor's sections share: the guest as last read, the way to ask for a change, and the
+reasons shown beside the fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.containers import VerticalScroll
+from textual.message import Message
+
+from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig, NicConfig
+from tuivirt.backend.ops.guest_spec import HostOffer
+from tuivirt.ui.screens.create_fields import show_reasons
+
+
+@dataclass(frozen=True)
+class EditorData:
+    """Read when the editor opens and after every change: the guest, what its host offers, and
+    the MACs already in use on the host."""
+
+    config: GuestConfig
+    offer: HostOffer
+    macs: frozenset[str]
+    host_cpus: int
+    host_memory_kib: int
+
+
+def when(now: bool, next_boot: bool) -> str:
+    """Where a device is: in both definitions (said as nothing), or in one of them only."""
+    return "" if now and next_boot else ("until shutdown" if now else "next boot")
+
+
+def detach_words(device: DiskConfig | NicConfig) -> str:
+    """What a detach does to this device: the confirmation says it before."""
+    if device.now:  # (only a running guest's devices are)
+        words = "It leaves the running guest once the guest releases it"
+        return words + (", and the next boot's definition." if device.next_boot else ".")
+    return "It leaves the next boot's definition."
+
+
+class ChangeRequested(Message):
+    """A section asks the screen to run ``work(conn) -> report`` on the host's thread."""
+
+    def __init__(self, what: str, work: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.what = what
+        self.work = work
+
+
+class Section(VerticalScroll):
+    """One tab of the editor. ``show`` is called with fresh data after each read."""
+
+    data: EditorData | None = None
+
+    def show(self, data: EditorData) -> None:
+        self.data = data
+        self.refresh_bindings()
+
+    def request(self, what: str, work: Callable[[Any], str]) -> None:
+        self.post_message(ChangeRequested(what, work))
+
+    def show_reasons(self, errors: dict[str, str], hints: dict[str, str] | None = None) -> None:
+        show_reasons(self, errors, hints)
