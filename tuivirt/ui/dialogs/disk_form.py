@@ -14,8 +14,8 @@ from tuivirt.backend.ops.edit.disks import DiskKind, DiskRequest, check_disk, ne
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
 from tuivirt.format import format_bytes
+from tuivirt.ui.form_rows import options, row, show_reasons
 from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.screens.create_fields import options, row, show_reasons
 
 SHOWN = {
     DiskKind.NEW: ("pool", "size", "format"),

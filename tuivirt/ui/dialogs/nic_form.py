@@ -13,8 +13,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.edit.nics import NIC_KINDS, NicRequest, check_nic
 from tuivirt.backend.ops.guest_spec import NIC_MODELS, HostOffer
+from tuivirt.ui.form_rows import options, row, show_reasons
 from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.screens.create_fields import options, row, show_reasons
 
 
 class NicFormScreen(Keymapped, ModalScreen[NicRequest | None]):

@@ -19,8 +19,8 @@ from tuivirt.backend.ops.edit.settings import (
 )
 from tuivirt.format import format_kib
 from tuivirt.ui.editor.section import EditorData, Section
+from tuivirt.ui.form_rows import options, row
 from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.screens.create_fields import options, row
 
 FIELDS = ("vcpus", "vcpus_max", "memory", "memory_max")
 

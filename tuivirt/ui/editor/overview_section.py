@@ -11,8 +11,8 @@ from textual.widgets import Button, Checkbox, Input, Static
 
 from tuivirt.backend.ops.edit.settings import OverviewChange, apply_overview, check_overview
 from tuivirt.ui.editor.section import EditorData, Section
+from tuivirt.ui.form_rows import row
 from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.screens.create_fields import row
 
 
 class OverviewSection(Keymapped, Section):

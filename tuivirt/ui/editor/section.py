@@ -12,7 +12,7 @@ from textual.message import Message
 
 from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig, NicConfig
 from tuivirt.backend.ops.guest_spec import HostOffer
-from tuivirt.ui.screens.create_fields import show_reasons
+from tuivirt.ui.form_rows import show_reasons
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from textual.containers import Horizontal
-from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select
+from textual.widgets import Checkbox, Input, Select
 
 from tuivirt.backend.ops.guest_spec import (
     DISK_BUSES,
@@ -19,6 +17,7 @@ from tuivirt.backend.ops.guest_spec import (
     InstallMode,
     NetMode,
 )
+from tuivirt.ui.form_rows import options, row
 
 # Which fields show for which choice: (selector of the choosing Select, its value) -> field ids.
 DEPENDENT: dict[str, dict[str, tuple[str, ...]]] = {
@@ -40,30 +39,6 @@ DEPENDENT: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ALL_DEPENDENT = {f for choices in DEPENDENT.values() for fields in choices.values() for f in fields}
-
-
-def options(values: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(v)) for v in values]
-
-
-def row(label: str, field_id: str, widget: Input | Select[str] | Checkbox) -> Horizontal:
-    widget.id = field_id
-    widget.compact = True  # one line a field: the whole form fits 80x24 with a little scrolling
-    return Horizontal(
-        Label(label, classes="form-label"),
-        widget,
-        Label("", id=f"{field_id}-why", classes="form-why"),
-        classes="form-row",
-        id=f"{field_id}-row",
-    )
-
-
-def show_reasons(node: Widget, errors: dict[str, str], hints: dict[str, str] | None = None) -> None:
-    """Beside each field of ``node``'s rows: its error, else its hint."""
-    for why in node.query(".form-why").results(Label):
-        field_id = (why.id or "").removesuffix("-why")
-        why.update(errors.get(field_id) or (hints or {}).get(field_id, ""))
-        why.set_class(field_id in errors, "form-error")
 
 
 def form_rows(hosts: list[tuple[str, str]], host_uri: str) -> Iterator[Horizontal]:
