@@ -15,6 +15,8 @@ import libvirt
 
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.ops.edit.guest_config import read_config
+from tuivirt.backend.ops.edit.settings import CpuMemoryChange, Where, apply_cpu_memory
 from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot, revert_snapshot
 from tuivirt.cli import demo_uri
 from tuivirt.testbed import testguest
@@ -85,6 +87,28 @@ async def shoot_snapshots(filename: str = "snapshots-100x30.svg") -> None:
     print(OUT / filename)
 
 
+async def shoot_editor(filename: str = "editor-100x30.svg") -> None:
+    """web-01's editor on its CPU and memory tab, after more memory was set for its next boot."""
+    app = TuivirtApp([HostConfig("demo", demo_uri())], config_file=OUT / "unused.toml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        while app.main.table.row_count == 0:
+            await pilot.pause(0.05)
+        session = app.fleet.session(demo_uri())
+        web = session.call(lambda conn: conn.lookupByName("web-01").UUIDString())
+        config = session.call(partial(read_config, uuid=web), changes=False)
+        change = CpuMemoryChange(Where.NEXT_BOOT, memory_kib=4 * 1024 * 1024, memory_max_kib=4 * 1024 * 1024)
+        session.call(partial(apply_cpu_memory, config=config, change=change))
+        app.main.table.select_key(row_key(demo_uri(), web))
+        while not app.main.table.item(row_key(demo_uri(), web)).domain.next_boot:  # type: ignore[union-attr]
+            await pilot.pause(0.1)
+        await pilot.press("e")
+        await pilot.pause(1.0)
+        await pilot.press("right", "down")
+        await pilot.pause(0.5)
+        app.save_screenshot(filename, str(OUT))
+    print(OUT / filename)
+
+
 async def shoot_console(filename: str = "console-100x30.svg") -> None:
     try:
         conn = libvirt.open("qemu:///system")
@@ -128,6 +152,7 @@ async def main() -> None:
         await shoot("hosts-100x30.svg", (100, 30), ["H"], hosts)
         await shoot("health-100x30.svg", (100, 30), ["O"], hosts)
     await shoot_snapshots()
+    await shoot_editor()
     await shoot_console()
 
 

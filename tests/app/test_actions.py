@@ -358,6 +358,8 @@ async def test_palette_lists_actions_for_the_selected_guest() -> None:
                 "Autostart on",
                 "Delete",
                 "Snapshot",
+                "Edit",
+                "Edit XML",
             )
         }
         await pilot.press(*"force off")

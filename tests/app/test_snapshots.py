@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabbedContent
 
 from tests.app.helpers import key_of
 from tests.conftest import wait_until
@@ -27,6 +27,8 @@ from tuivirt.cli import demo_uri
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen
 from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.editor.screen import GuestEditorScreen
+from tuivirt.ui.editor.section import Section
 from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
@@ -160,6 +162,31 @@ async def console_closed(pilot: Pilot[Any]) -> None:
     await console(pilot, ConsoleState.CLOSED, "the console closed (guest stopped?)")
 
 
+async def editor(pilot: Pilot[Any], tab: str) -> None:
+    await on_guest(pilot, "web-01")
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, GuestEditorScreen))
+    screen = pilot.app.screen
+    await wait_until(pilot, lambda: all(s.data is not None for s in screen.query(Section)))
+    screen.query_one(TabbedContent).active = tab
+    await pilot.pause()
+
+
+async def editor_memory(pilot: Pilot[Any]) -> None:
+    """CPU and memory of a running guest, a value beyond its maximum named beside the field."""
+    await editor(pilot, "tab-cpu-memory")
+    pilot.app.screen.query_one("#memory", Input).value = "3G"
+    pilot.app.screen.query_one("#memory", Input).focus()
+    still(pilot)
+    await pilot.pause()
+
+
+async def editor_disks(pilot: Pilot[Any]) -> None:
+    await editor(pilot, "tab-disks")
+    pilot.app.screen.query_one("#disk-list").focus()
+    await pilot.pause()
+
+
 SCENES: dict[str, Scene] = {
     "main": main,
     "details": details,
@@ -174,6 +201,8 @@ SCENES: dict[str, Scene] = {
     "console_attached": console_attached,
     "console_busy": console_busy,
     "console_closed": console_closed,
+    "editor_memory": editor_memory,
+    "editor_disks": editor_disks,
 }
 
 

@@ -1,4 +1,5 @@
-"""Ctrl+P: every guest action that applies to the selected (or marked) guests, by name."""
+"""Ctrl+P: every guest action that applies to the selected (or marked) guests, by name, and the
+editor of the guest under the cursor."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ class GuestCommands(Provider):
             commands.append(
                 (f"{spec.label}: {who}", partial(screen.action_guest, spec.action.value), help_text)
             )
+        row = screen.table.item(screen.table.cursor_key) if screen.table.cursor_key else None
+        if row is not None:
+            name = row.domain.name
+            commands.append(
+                (f"Edit: {name}", partial(screen.action_open, "editor"), "e: CPU, memory, disks, NICs")
+            )
+            commands.append((f"Edit XML: {name}", partial(screen.action_open, "xml"), "E: virsh edit"))
         return commands
 
     async def discover(self) -> Hits:

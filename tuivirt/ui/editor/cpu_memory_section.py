@@ -45,15 +45,8 @@ class CpuMemorySection(Keymapped, Section):
     def show(self, data: EditorData) -> None:
         super().show(data)
         c = data.config
-        values = {
-            "vcpus": str(c.vcpus_next),
-            "vcpus_max": str(c.vcpus_max),
-            "memory": _mib(c.memory_next_kib),
-            "memory_max": _mib(c.memory_max_kib),
-        }
-        for field, value in values.items():
-            self.query_one(f"#{field}", Input).value = value
         self.query_one("#where-row").display = c.active and c.persistent
+        self._fill()
         now = (
             f"Running now: {c.vcpus} of {c.vcpus_max_now} vCPUs, {format_kib(c.memory_kib)} of "
             f"{format_kib(c.memory_max_now_kib)}."
@@ -64,6 +57,19 @@ class CpuMemorySection(Keymapped, Section):
             f"{now}\nHost: {data.host_cpus} CPUs, {format_kib(data.host_memory_kib)}."
         )
         self._check()
+
+    def _fill(self) -> None:
+        """The values where changes will apply: the running guest's, or its next boot's."""
+        assert self.data is not None
+        c, next_boot = self.data.config, self._where() is Where.NEXT_BOOT
+        values = {
+            "vcpus": str(c.vcpus_next if next_boot else c.vcpus),
+            "vcpus_max": str(c.vcpus_max),
+            "memory": _mib(c.memory_next_kib if next_boot else c.memory_kib),
+            "memory_max": _mib(c.memory_max_kib),
+        }
+        for field, value in values.items():
+            self.query_one(f"#{field}", Input).value = value
 
     def _where(self) -> Where:
         if self.data is None or not (self.data.config.active and self.data.config.persistent):
@@ -85,8 +91,13 @@ class CpuMemorySection(Keymapped, Section):
         )
         return change, errors
 
+    @on(Select.Changed, "#where")
+    def _where_chosen(self) -> None:
+        if self.data is not None:
+            self._fill()
+        self._check()
+
     @on(Input.Changed)
-    @on(Select.Changed)
     def _edited(self) -> None:
         self._check()
 

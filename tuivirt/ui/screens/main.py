@@ -81,7 +81,7 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("n", "explain_readonly('New guests')", "New", show=False, id="guest.new"),
         Binding("c", "console", "Console", id="guest.console"),
         Binding("c", "explain_console", "Console", show=False, id="guest.console"),
-        Binding("e", "open('editor')", "Edit", id="guest.edit"),
+        Binding("e", "open('editor')", "Edit", show=False, id="guest.edit"),
         Binding("e", "explain_readonly('The editor')", "Edit", show=False, id="guest.edit"),
         Binding("E", "open('xml')", "Edit XML", show=False, id="guest.edit_xml"),
         Binding("E", "explain_readonly('Edit XML')", "Edit XML", show=False, id="guest.edit_xml"),

@@ -106,15 +106,16 @@ def check_cpu_memory(
         elif memory > limit:
             running = " of the running guest" if now and limit == config.memory_max_now_kib else ""
             errors["memory"] = f"above the maximum{running} ({format_kib(limit)})"
-    current_vcpus = config.vcpus if where is Where.NOW else config.vcpus_next
-    current_memory = config.memory_kib if where is Where.NOW else config.memory_next_kib
+    # The form starts from what runs now (now, or now and at next boot) or from the next boot's
+    # values: a field left as it was is no change.
+    now_values = config.active and where is not Where.NEXT_BOOT
+    current_vcpus = config.vcpus if now_values else config.vcpus_next
+    current_memory = config.memory_kib if now_values else config.memory_next_kib
     change = CpuMemoryChange(
         where if config.active else Where.NEXT_BOOT,
-        vcpus=vcpus if vcpus != current_vcpus or (where is Where.BOTH and vcpus != config.vcpus) else None,
+        vcpus=vcpus if vcpus != current_vcpus else None,
         vcpus_max=vcpus_max if vcpus_max != config.vcpus_max else None,
-        memory_kib=memory
-        if memory != current_memory or (where is Where.BOTH and memory != config.memory_kib)
-        else None,
+        memory_kib=memory if memory != current_memory else None,
         memory_max_kib=memory_max if memory_max != config.memory_max_kib else None,
     )
     if change.vcpus_max is not None and where is Where.NOW and config.active:
