@@ -1,0 +1,192 @@
+"""The guest editor on the real daemon with a booted guest: a disk hot-plugged, resized and
+unplugged, each seen from inside the guest on its serial console; memory for the next boot
+marks the row; `E` with an $EDITOR script applies a valid change and refuses an invalid one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import libvirt
+import pexpect
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Select, TabbedContent
+
+from tests.app.helpers import key_of, state_of
+from tests.app.test_create_form import type_into
+from tests.app.test_editor import dialog_title
+from tests.conftest import wait_until
+from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
+from tests.integration.test_guest_lifecycle import wait_for_prompt
+from tests.integration.test_snapshots import notes
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.ui.dialogs.choice import ChoiceScreen
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.disk_form import DiskFormScreen
+from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.editor.screen import GuestEditorScreen
+from tuivirt.ui.editor.section import Section
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.widgets.domains_table import NEXT_BOOT_MARK
+
+pytestmark = pytest.mark.integration
+LOCAL = HostConfig("localhost", SYSTEM_URI)
+
+
+async def open_editor(pilot: Pilot[Any], app: TuivirtApp, name: str, tab: str) -> GuestEditorScreen:
+    if not isinstance(app.screen, MainScreen):
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+    key = key_of(app.main.table, name)
+    assert key is not None and app.main.table.select_key(key)
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(app.screen, GuestEditorScreen))
+    screen = app.screen
+    assert isinstance(screen, GuestEditorScreen)
+    await wait_until(pilot, lambda: all(s.data is not None for s in screen.query(Section)), timeout=20)
+    screen.query_one(TabbedContent).active = tab
+    await pilot.pause()
+    return screen
+
+
+def guest_says(name: str, expression: str) -> str:
+    """Run ``echo OUT-<expression>`` on the guest's serial console (virsh console, as an admin
+    would) and return what followed OUT-."""
+    console = pexpect.spawn(
+        "virsh", ["-c", SYSTEM_URI, "console", name, "--force"], encoding="utf-8", timeout=20
+    )
+    try:
+        console.expect_exact("Escape character is ^]")
+        wait_for_prompt(console)
+        console.sendline(f"echo OUT-{expression}")
+        console.expect(r"\r\nOUT-(\S*)\r\n")
+        said = str(console.match.group(1))
+        console.sendcontrol("]")
+        console.expect(pexpect.EOF)
+    finally:
+        console.close()
+    return said
+
+
+async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
+    guest_with_volume: tuple[str, str],
+) -> None:
+    name, volume = guest_with_volume
+    new_volume = Path(volume).with_name(f"{name}-vdb.qcow2")
+    virsh("start", name)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
+            count = "$(grep -c vdb /proc/partitions)"
+            assert await asyncio.to_thread(guest_says, name, count) == "0"
+
+            screen = await open_editor(pilot, app, name, "tab-disks")
+            screen.query_one("#disk-list", DataTable).focus()
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, DiskFormScreen))
+            app.screen.query_one("#pool", Select).value = TEST_POOL
+            await type_into(pilot, app.screen, "size", "64M")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: "added now and at next boot" in notes(app), timeout=30)
+            assert "vdb" in virsh("domblklist", name) and "vdb" in virsh("dumpxml", name, "--inactive")
+            size = "$(cat /sys/block/vdb/size)"  # in 512-byte sectors
+            assert await asyncio.to_thread(guest_says, name, size) == str(64 * 2048)
+
+            screen = await open_editor(pilot, app, name, "tab-disks")
+            table = screen.query_one("#disk-list", DataTable)
+            table.focus()
+            table.move_cursor(row=1)
+            await pilot.press("r")
+            await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+            await type_into(pilot, app.screen, "value", "128M")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "resized to 128 MiB now" in notes(app), timeout=30)
+            assert await asyncio.to_thread(guest_says, name, size) == str(128 * 2048)
+
+            screen = await open_editor(pilot, app, name, "tab-disks")
+            table = screen.query_one("#disk-list", DataTable)
+            table.focus()
+            table.move_cursor(row=1)
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_until(pilot, lambda: "disk vdb removed now and at next boot" in notes(app), timeout=30)
+            assert "vdb" not in virsh("domblklist", name) and "vdb" not in virsh(
+                "dumpxml", name, "--inactive"
+            )
+            assert await asyncio.to_thread(guest_says, name, count) == "0"
+            assert new_volume.exists()  # a detach keeps the file
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn = libvirt.open(SYSTEM_URI)
+            conn.storageVolLookupByPath(str(new_volume)).delete(0)
+            conn.close()
+
+
+async def test_memory_for_the_next_boot_marks_the_running_guest(guest_name: str) -> None:
+    virsh("start", guest_name)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: state_of(app.main.table, guest_name) == "running", timeout=20)
+        screen = await open_editor(pilot, app, guest_name, "tab-cpu-memory")
+        screen.query_one("#where", Select).value = "at next boot only"
+        await pilot.pause()
+        await type_into(pilot, screen, "memory_max", "256M")
+        await type_into(pilot, screen, "memory", "256M")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "memory → 256 MiB: at next boot only" in notes(app), timeout=30)
+        assert "<currentMemory unit='KiB'>262144</currentMemory>" in virsh(
+            "dumpxml", guest_name, "--inactive"
+        )
+        assert "<currentMemory unit='KiB'>131072</currentMemory>" in virsh("dumpxml", guest_name)
+        await wait_until(
+            pilot, lambda: "memory 128 MiB → 256 MiB" in str(screen.query_one("#editor-status").render())
+        )
+        await pilot.press("escape")
+        await wait_until(
+            pilot, lambda: NEXT_BOOT_MARK in (state_of(app.main.table, guest_name) or ""), timeout=20
+        )
+
+        virsh("destroy", guest_name)  # the next boot is now: nothing is pending any more
+        virsh("start", guest_name)
+        await wait_until(pilot, lambda: state_of(app.main.table, guest_name) == "running", timeout=30)
+        assert "<currentMemory unit='KiB'>262144</currentMemory>" in virsh("dumpxml", guest_name)
+
+
+def editor_script(tmp_path: Path, sed: str) -> Path:
+    script = tmp_path / "edit.sh"
+    script.write_text(f'#!/bin/sh\nsed -i "{sed}" "$1"\n')
+    script.chmod(0o755)
+    return script
+
+
+async def test_edit_xml_applies_a_valid_change_and_refuses_an_invalid_one(
+    guest_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: key_of(app.main.table, guest_name) is not None, timeout=20)
+        assert app.main.table.select_key(key_of(app.main.table, guest_name) or "")
+
+        monkeypatch.setenv("EDITOR", str(editor_script(tmp_path, "s|</name>|</name><title>edited</title>|")))
+        await pilot.press("E")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=20)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: f"{guest_name} defined" in notes(app), timeout=20)
+        assert "<title>edited</title>" in virsh("dumpxml", guest_name, "--inactive")
+
+        monkeypatch.setenv("EDITOR", str(editor_script(tmp_path, "s|<os>|<os><bogus/>|")))
+        await pilot.press("E")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=20)
+        await pilot.press("a")
+        refused = f"libvirt refused the XML of {guest_name}"
+        await wait_until(pilot, lambda: refused in dialog_title(app), timeout=20)
+        assert "failed to validate against schema" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.press("d")
+        assert "bogus" not in virsh("dumpxml", guest_name, "--inactive")
