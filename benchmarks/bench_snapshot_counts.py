@@ -1,7 +1,10 @@
-"""What the snapshot counts cost the poller: one host tick at 1,000 guests, counts due or not.
+"""What the snapshot counts and next-boot changes cost the poller: one host tick at 1,000 guests,
+due or not.
 
-libvirt has no snapshot event, so the poller reads every guest's count (``snapshotNum``, one call
-per guest) on the second tick, after tuivirt's own changes and otherwise once a minute. This times,
+libvirt has no snapshot event and none for a change to the next boot's definition, so the poller
+reads every guest's count (``snapshotNum``, one call per guest) and compares a running persistent
+guest's two definitions (two ``XMLDesc``) on the second tick, after tuivirt's own changes to many
+guests and otherwise once a minute. This times,
 in-process on a generated test-driver node, ``--samples`` ticks where the counts are not due and as
 many where they are (forced due before each), and prints the medians. Run it beside the commit
 before for a ratio (``git archive C | tar -x -C /tmp/base`` and ``PYTHONPATH=/tmp/base``): there

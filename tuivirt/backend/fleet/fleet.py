@@ -139,11 +139,20 @@ class Fleet:
             raise HostError(f"{self.host_name(uri)} is not connected")
         return session
 
-    def call(self, uri: str, work: Callable[[virConnect], R], *, what: str, changes: bool = False) -> R:
+    def call(
+        self,
+        uri: str,
+        work: Callable[[virConnect], R],
+        *,
+        what: str,
+        changes: bool = False,
+        guest: str | None = None,
+    ) -> R:
         """Run ``work`` with the host's connection (blocks: never on the UI loop). Any failure,
-        a libvirt error or a host that is not connected, comes out as a HostCallError."""
+        a libvirt error or a host that is not connected, comes out as a HostCallError. ``guest``:
+        the UUID of the only guest a change touched (only its attributes are read again)."""
         try:
-            return self.session(uri).call(work, changes=changes)
+            return self.session(uri).call(work, changes=changes, guest=guest)
         except Exception as exc:  # libvirtError, HostError, a parse error in what came back
             raise HostCallError(what, self.host_name(uri), describe_error(exc)) from exc
 

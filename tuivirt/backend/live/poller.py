@@ -79,17 +79,15 @@ def _still(d: DomainSnapshot) -> bool:
 SlowFacts = tuple[int | None, tuple[str, ...] | None]
 
 
-def _slow_facts(dom: libvirt.virDomain, state: int) -> SlowFacts:
-    """Two to three calls: the snapshot count; both definitions of a running persistent guest."""
+def _slow_facts(dom: libvirt.virDomain, state: int, persistent: bool) -> SlowFacts:
+    """One to three calls: the snapshot count; both definitions of a running persistent guest."""
     try:
         count: int | None = int(dom.snapshotNum(0))
     except libvirt.libvirtError:
         count = None  # gone meanwhile, or a driver without snapshots: shown as unknown
-    if not DomainState.of(state).is_active:
+    if not DomainState.of(state).is_active or not persistent:
         return count, ()
     try:
-        if not dom.isPersistent():
-            return count, ()
         return count, next_boot_changes(dom.XMLDesc(0), dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     except libvirt.libvirtError:
         return count, None
@@ -166,7 +164,8 @@ class HostPoller:
         for dom, stats in records:
             uuid = dom.UUIDString()
             if read_counts or uuid in self._counts_stale:
-                self._slow[uuid] = _slow_facts(dom, int(stats.get("state.state", 0)))
+                state = int(stats.get("state.state", 0))
+                self._slow[uuid] = _slow_facts(dom, state, uuid in self._persistent)
             snapshot = self._domain(uuid, dom, stats, now)
             if snapshot is not None:
                 domains.append(snapshot)

@@ -113,9 +113,12 @@ class HostSession:
         self._events.put((uuid or "", -1))
         self._wake.set()
 
-    def call(self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True) -> R:
+    def call(
+        self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True, guest: str | None = None
+    ) -> R:
         """Run ``work`` with this host's connection on the caller's thread (a virConnect may be
-        shared between threads), then, if it ``changes`` things, tick early so they show at once."""
+        shared between threads), then, if it ``changes`` things, tick early so they show at once
+        (reading again the attributes of ``guest``, or of every guest)."""
         shared = self._shared
         if shared is None:
             raise HostError(f"{self.config.name} is not connected")
@@ -124,7 +127,7 @@ class HostSession:
                 return work(conn)
         finally:
             if changes:
-                self.refresh_now()
+                self.refresh_now(guest)
 
     def _on_lifecycle(
         self, _conn: object, dom: libvirt.virDomain, event: int, _detail: int, _o: object

@@ -36,11 +36,7 @@ class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
         self._offer = offer
 
     def compose(self) -> ComposeResult:
-        pools = [
-            (f"{p.name} ({format_bytes(p.free_bytes)} free)", p.name)
-            for p in self._offer.pools.values()
-            if p.active
-        ]
+        pools = [(p.name, p.name) for p in self._offer.pools.values() if p.active]
         with Vertical(classes="dialog", id="device-form"):
             yield Label(f"Add a disk to {self._config.name}", classes="dialog-title")
             yield Static(f"It is added {self._config.where}.", classes="dialog-note")
@@ -82,6 +78,9 @@ class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
             self.query_one(f"#{field}-row").display = field in SHOWN[request.kind]
         errors = check_disk(request, self._config, self._offer)
         hints = {"path": "empty: an empty drive" if request.kind is DiskKind.CDROM else "on the host"}
+        pool = self._offer.pools.get(request.pool)
+        if pool is not None:
+            hints["pool"] = f"{format_bytes(pool.free_bytes)} free"
         show_reasons(self, errors, hints)
         self.query_one("#add", Button).disabled = bool(errors)
         return errors

@@ -19,6 +19,8 @@ from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.editor.section import EditorData, Section, detach_words, when
 from tuivirt.ui.keymap import Keymapped
 
+SOURCE_WIDTH = 28  # the tail of a longer path: its file name says the most (80 columns)
+
 
 class DisksSection(Keymapped, Section):
     BINDINGS = [
@@ -47,7 +49,7 @@ class DisksSection(Keymapped, Section):
                 disk.target,
                 disk.bus,
                 disk.device,
-                disk.source,
+                disk.source if len(disk.source) <= SOURCE_WIDTH else "…" + disk.source[1 - SOURCE_WIDTH :],
                 disk.format or "-",
                 size,
                 when(disk.now, disk.next_boot),

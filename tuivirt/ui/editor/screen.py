@@ -140,7 +140,8 @@ class GuestEditorScreen(Keymapped, Screen[None]):
         what, work = message.what, message.work
 
         def job() -> str:
-            return f"{what}: {self._fleet.call(self._target.host_uri, work, what=what, changes=True)}."
+            uri, uuid = self._target.host_uri, self._target.uuid
+            return f"{what}: {self._fleet.call(uri, work, what=what, changes=True, guest=uuid)}."
 
         call_host(self, job, EditorChanged, group="editor-change")
 

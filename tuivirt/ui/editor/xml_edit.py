@@ -130,7 +130,14 @@ class XmlEditor(Widget):
         assert self._target is not None
         target = self._target
         work = partial(define_edited, uuid=target.uuid, xml=self._edited)
-        job = partial(self._fleet.call, target.host_uri, work, what=f"Define {target.name}", changes=True)
+        job = partial(
+            self._fleet.call,
+            target.host_uri,
+            work,
+            what=f"Define {target.name}",
+            changes=True,
+            guest=target.uuid,
+        )
         call_host(self, job, XmlDefined, group="xml-edit", exclusive=True)
 
     @on(XmlDefined)

@@ -70,8 +70,6 @@ def check_disk(request: DiskRequest, config: GuestConfig, offer: HostOffer) -> d
             errors["pool"] = "no such pool on this host"
         elif not pool.active:
             errors["pool"] = "the pool is not active"
-        elif f"{config.name}-{request.target}.{request.format}" in pool.volumes:
-            errors["pool"] = f"a volume {config.name}-{request.target}.{request.format} is already there"
     elif request.kind is DiskKind.EXISTING and not request.path.strip():
         errors["path"] = "the image's path on the host"
     elif request.kind is DiskKind.CDROM and request.bus == "virtio":
@@ -79,8 +77,12 @@ def check_disk(request: DiskRequest, config: GuestConfig, offer: HostOffer) -> d
     return errors
 
 
-def volume_name(config: GuestConfig, request: DiskRequest) -> str:
-    return f"{config.name}-{request.target}.{request.format}"
+def volume_name(config: GuestConfig, request: DiskRequest, taken: set[str]) -> str:
+    """GUEST-TARGET.FORMAT, or GUEST-TARGET-2.FORMAT … when a detached disk's file kept the name."""
+    names = (
+        f"{config.name}-{request.target}{'' if n == 1 else f'-{n}'}.{request.format}" for n in range(1, 1000)
+    )
+    return next(name for name in names if name not in taken)
 
 
 def disk_xml(request: DiskRequest, source_path: str) -> str:
@@ -96,10 +98,10 @@ def disk_xml(request: DiskRequest, source_path: str) -> str:
     return ET.tostring(disk, encoding="unicode")
 
 
-def _volume_xml(config: GuestConfig, request: DiskRequest, size: int) -> str:
+def _volume_xml(name: str, request: DiskRequest, size: int) -> str:
     """A sparse volume (allocation 0) of ``size`` bytes."""
     volume = ET.Element("volume")
-    ET.SubElement(volume, "name").text = volume_name(config, request)
+    ET.SubElement(volume, "name").text = name
     ET.SubElement(volume, "capacity", unit="bytes").text = str(size)
     ET.SubElement(volume, "allocation", unit="bytes").text = "0"
     ET.SubElement(ET.SubElement(volume, "target"), "format", type=request.format)
@@ -112,7 +114,9 @@ def add_disk(conn: libvirt.virConnect, config: GuestConfig, request: DiskRequest
     path = request.path.strip()
     if request.kind is DiskKind.NEW:
         size = parse_size_bytes(request.size) or 0
-        volume = conn.storagePoolLookupByName(request.pool).createXML(_volume_xml(config, request, size), 0)
+        pool = conn.storagePoolLookupByName(request.pool)
+        name = volume_name(config, request, set(pool.listVolumes()))
+        volume = pool.createXML(_volume_xml(name, request, size), 0)
         path = volume.path()
     try:
         where = attach(conn, config, disk_xml(request, path))
