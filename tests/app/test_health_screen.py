@@ -108,7 +108,9 @@ class FrozenSession(HostSession):
         self.calls = 0
         self.release = threading.Event()
 
-    def call(self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True) -> R:
+    def call(
+        self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True, guest: str | None = None
+    ) -> R:
         self.calls += 1
         self.release.wait(30)
         raise HostError("no answer from the daemon")
