@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tuivirt.backend.ops.edit.disks import DiskKind, DiskRequest, check_disk, next_target
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
 from tuivirt.format import format_bytes
+from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import options, row, show_reasons
-from tuivirt.ui.keymap import Keymapped
 
 SHOWN = {
     DiskKind.NEW: ("pool", "size", "format"),
@@ -24,12 +22,7 @@ SHOWN = {
 }
 
 
-class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="disk_form.cancel"),
-        Binding("ctrl+s", "add", "Add", id="disk_form.add"),
-    ]
-
+class DiskFormScreen(DeviceFormScreen[DiskRequest]):
     def __init__(self, config: GuestConfig, offer: HostOffer) -> None:
         super().__init__()
         self._config = config
@@ -51,9 +44,6 @@ class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
                 yield Button("Add (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
 
-    def on_mount(self) -> None:
-        self._check()
-
     def _value(self, field: str) -> str:
         widget = self.query_one(f"#{field}")
         if isinstance(widget, Select):
@@ -72,7 +62,7 @@ class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
             path=self._value("path"),
         )
 
-    def _check(self) -> dict[str, str]:
+    def check(self) -> dict[str, str]:
         request = self.request()
         for field in ("pool", "size", "format", "path"):
             self.query_one(f"#{field}-row").display = field in SHOWN[request.kind]
@@ -93,21 +83,4 @@ class DiskFormScreen(Keymapped, ModalScreen[DiskRequest | None]):
     def _kind_chosen(self) -> None:
         if self._value("kind") == DiskKind.CDROM and self._value("bus") == "virtio":
             self.query_one("#bus", Select).value = "sata"  # (its Changed sets the target)
-        self._check()
-
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _edited(self) -> None:
-        self._check()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#add")
-    def action_add(self) -> None:
-        if self._check():
-            self.notify("Fix the fields first (the reason is beside each).", severity="warning")
-            return
-        self.dismiss(self.request())
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.check()

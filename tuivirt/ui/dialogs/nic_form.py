@@ -3,26 +3,18 @@ each checked as typed with the reason beside it."""
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.edit.nics import NIC_KINDS, NicRequest, check_nic
 from tuivirt.backend.ops.guest_spec import NIC_MODELS, HostOffer
+from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import options, row, show_reasons
-from tuivirt.ui.keymap import Keymapped
 
 
-class NicFormScreen(Keymapped, ModalScreen[NicRequest | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="nic_form.cancel"),
-        Binding("ctrl+s", "add", "Add", id="nic_form.add"),
-    ]
-
+class NicFormScreen(DeviceFormScreen[NicRequest]):
     def __init__(self, config: GuestConfig, offer: HostOffer, macs: frozenset[str]) -> None:
         super().__init__()
         self._config = config
@@ -47,9 +39,6 @@ class NicFormScreen(Keymapped, ModalScreen[NicRequest | None]):
                 yield Button("Add (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
 
-    def on_mount(self) -> None:
-        self._check()
-
     def request(self) -> NicRequest:
         kind = str(self.query_one("#kind", Select).value)
         network = self.query_one("#network", Select).value
@@ -61,7 +50,7 @@ class NicFormScreen(Keymapped, ModalScreen[NicRequest | None]):
             mac=self.query_one("#mac", Input).value.strip(),
         )
 
-    def _check(self) -> dict[str, str]:
+    def check(self) -> dict[str, str]:
         request = self.request()
         self.query_one("#network-row").display = request.kind == "network"
         self.query_one("#bridge-row").display = request.kind == "bridge"
@@ -71,20 +60,3 @@ class NicFormScreen(Keymapped, ModalScreen[NicRequest | None]):
         show_reasons(self, shown)
         self.query_one("#add", Button).disabled = bool(errors)
         return errors
-
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _edited(self) -> None:
-        self._check()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#add")
-    def action_add(self) -> None:
-        if self._check():
-            self.notify("Fix the fields first (the reason is beside each).", severity="warning")
-            return
-        self.dismiss(self.request())
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

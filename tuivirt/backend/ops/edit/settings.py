@@ -88,24 +88,24 @@ def check_cpu_memory(
     memory = _size(values["memory"], "memory", errors)
     memory_max = _size(values["memory_max"], "memory_max", errors)
     now = where is not Where.NEXT_BOOT and config.active
-    if vcpus_max is not None and host_cpus and vcpus_max > host_cpus:
-        errors["vcpus_max"] = f"above the host's {host_cpus} CPUs"
-    if vcpus is not None:
-        limit = min(vcpus_max or config.vcpus_max, config.vcpus_max_now if now else 10**6)
-        if host_cpus and vcpus > host_cpus:
-            errors["vcpus"] = f"above the host's {host_cpus} CPUs"
-        elif vcpus > limit:
-            running = " of the running guest" if now and limit == config.vcpus_max_now else ""
-            errors["vcpus"] = f"above the maximum{running} ({limit})"
-    if memory_max is not None and host_memory_kib and memory_max > host_memory_kib:
-        errors["memory_max"] = f"above the host's memory ({format_kib(host_memory_kib)})"
-    if memory is not None:
-        limit = min(memory_max or config.memory_max_kib, config.memory_max_now_kib if now else 10**12)
-        if host_memory_kib and memory > host_memory_kib:
-            errors["memory"] = f"above the host's memory ({format_kib(host_memory_kib)})"
-        elif memory > limit:
-            running = " of the running guest" if now and limit == config.memory_max_now_kib else ""
-            errors["memory"] = f"above the maximum{running} ({format_kib(limit)})"
+    cpus = (host_cpus, f"the host's {host_cpus} CPUs", str)
+    ram = (host_memory_kib, f"the host's memory ({format_kib(host_memory_kib)})", format_kib)
+    for field, value, new_max, maxima, host in (
+        ("vcpus", vcpus, vcpus_max, (config.vcpus_max, config.vcpus_max_now), cpus),
+        ("memory", memory, memory_max, (config.memory_max_kib, config.memory_max_now_kib), ram),
+    ):
+        host_limit, host_words, shown = host
+        if new_max is not None and host_limit and new_max > host_limit:
+            errors[f"{field}_max"] = f"above {host_words}"
+        if value is None:
+            continue
+        max_next, max_now = maxima
+        limit = min(new_max or max_next, max_now if now else value)
+        if host_limit and value > host_limit:
+            errors[field] = f"above {host_words}"
+        elif value > limit:
+            running = " of the running guest" if now and limit == max_now else ""
+            errors[field] = f"above the maximum{running} ({shown(limit)})"
     # The form starts from what runs now (now, or now and at next boot) or from the next boot's
     # values: a field left as it was is no change.
     now_values = config.active and where is not Where.NEXT_BOOT
