@@ -54,6 +54,12 @@ async def open_editor(pilot: Pilot[Any], app: TuivirtApp, guest: str, tab: str =
     return screen
 
 
+async def open_disk_form(pilot: Pilot[Any], app: TuivirtApp, screen: GuestEditorScreen) -> None:
+    screen.query_one("#disk-list", DataTable).focus()
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(app.screen, DiskFormScreen))
+
+
 async def changed(pilot: Pilot[Any], screen: GuestEditorScreen, *keys: str) -> None:
     """Press ``keys``, then wait for the editor to read the guest again after the change."""
     reads = screen.reads
@@ -128,9 +134,7 @@ async def test_add_a_disk_to_a_shut_off_guest_and_refuse_bad_fields() -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_editor(pilot, app, "backup", "tab-disks")
-        screen.query_one(DataTable).focus()
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, DiskFormScreen))
+        await open_disk_form(pilot, app, screen)
         form = app.screen
         await type_into(pilot, form, "target", "vda")
         assert why(form, "target") == "taken by another disk of this guest"
@@ -155,9 +159,7 @@ async def test_a_failed_hot_plug_leaves_no_volume_and_says_why() -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_editor(pilot, app, "web-01", "tab-disks")
-        screen.query_one(DataTable).focus()
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, DiskFormScreen))
+        await open_disk_form(pilot, app, screen)
         await type_into(pilot, app.screen, "size", "1G")
         messages: list[str] = []
         app.notify = lambda message, **kw: messages.append(str(message))  # type: ignore[method-assign]
@@ -174,9 +176,7 @@ async def test_cd_rom_added_then_a_disc_inserted_and_ejected() -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_editor(pilot, app, "backup", "tab-disks")
-        screen.query_one(DataTable).focus()
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, DiskFormScreen))
+        await open_disk_form(pilot, app, screen)
         form = app.screen
         form.query_one("#kind").value = "CD-ROM (ISO)"  # type: ignore[attr-defined]
         await pilot.pause()

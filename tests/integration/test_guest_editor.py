@@ -97,8 +97,8 @@ async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
             size = "$(cat /sys/block/vdb/size)"  # in 512-byte sectors
             assert await asyncio.to_thread(guest_says, name, size) == str(64 * 2048)
 
-            screen = await open_editor(pilot, app, name, "tab-disks")
-            table = screen.query_one("#disk-list", DataTable)
+            table = screen.query_one("#disk-list", DataTable)  # the editor stays, read again
+            await wait_until(pilot, lambda: table.row_count == 2)
             table.focus()
             table.move_cursor(row=1)
             await pilot.press("r")
@@ -108,8 +108,7 @@ async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
             await wait_until(pilot, lambda: "resized to 128 MiB now" in notes(app), timeout=30)
             assert await asyncio.to_thread(guest_says, name, size) == str(128 * 2048)
 
-            screen = await open_editor(pilot, app, name, "tab-disks")
-            table = screen.query_one("#disk-list", DataTable)
+            await wait_until(pilot, lambda: app.screen is screen)
             table.focus()
             table.move_cursor(row=1)
             await pilot.press("d")

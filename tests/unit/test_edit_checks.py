@@ -21,6 +21,7 @@ from tuivirt.backend.ops.edit.disks import (
 from tuivirt.backend.ops.edit.guest_config import GuestConfig, read_config
 from tuivirt.backend.ops.edit.nics import NicRequest, check_nic, new_mac, used_macs
 from tuivirt.backend.ops.edit.settings import (
+    CpuMemoryChange,
     OverviewChange,
     Where,
     apply_boot,
@@ -173,3 +174,13 @@ def test_an_edit_that_changes_the_uuid_is_refused(conn: libvirt.virConnect) -> N
     assert "+  <title>x</title>" in xml_diff(
         xml, xml.replace("</name>", "</name>\n  <title>x</title>"), "backup"
     )
+
+
+def test_a_refused_step_undoes_the_ones_before(conn: libvirt.virConnect) -> None:
+    """The maximum is raised first; the running guest then refuses 3 vCPUs (its own maximum is 2):
+    the raised maximum goes back, nothing is left half-changed."""
+    config = config_of(conn, "web-01")
+    change = CpuMemoryChange(Where.BOTH, vcpus=3, vcpus_max=4)
+    with pytest.raises(libvirt.libvirtError):
+        apply_cpu_memory(conn, config, change)
+    assert config_of(conn, "web-01").vcpus_max == 2

@@ -4,6 +4,7 @@ runs now, on what an admin cares about (memory, vCPUs, disks and CD media, netwo
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 from tuivirt.backend.live.domain_xml import disks_by_target, memory_kib, nics_by_mac, vcpu_counts
 from tuivirt.format import format_kib
@@ -30,6 +31,21 @@ def _changed(what: str, now: str, then: str) -> list[str]:
     return [] if now == then else [f"{what} {now} → {then}"]
 
 
+def _device_changes(
+    kind: str, now: dict[str, ET.Element], then: dict[str, ET.Element], wiring: Callable[[ET.Element], str]
+) -> list[str]:
+    """Devices by their identity (a disk's target, an interface's MAC): added, removed, rewired."""
+    changes = []
+    for key in now.keys() | then.keys():
+        if key not in then:
+            changes.append(f"{kind} {key} removed")
+        elif key not in now:
+            changes.append(f"{kind} {key} added")
+        else:
+            changes += _changed(f"{kind} {key}", wiring(now[key]), wiring(then[key]))
+    return changes
+
+
 def next_boot_changes(live_xml: str, inactive_xml: str) -> tuple[str, ...]:
     """What the next boot changes, one short line each ("vCPUs 1 → 2"); empty when nothing."""
     live, config = ET.fromstring(live_xml), ET.fromstring(inactive_xml)
@@ -41,21 +57,8 @@ def next_boot_changes(live_xml: str, inactive_xml: str) -> tuple[str, ...]:
     (live_vcpus, live_max), (next_vcpus, next_max) = vcpu_counts(live), vcpu_counts(config)
     changes += _changed("vCPUs", str(live_vcpus), str(next_vcpus))
     changes += _changed("maximum vCPUs", str(live_max), str(next_max))
-    live_disks, next_disks = disks_by_target(live), disks_by_target(config)
-    for target in live_disks.keys() | next_disks.keys():
-        if target not in next_disks:
-            changes.append(f"disk {target} removed")
-        elif target not in live_disks:
-            changes.append(f"disk {target} added")
-        else:
-            now_media, then_media = _disk_media(live_disks[target][0]), _disk_media(next_disks[target][0])
-            changes += _changed(f"disk {target}", now_media, then_media)
-    live_nics, next_nics = nics_by_mac(live), nics_by_mac(config)
-    for mac in live_nics.keys() | next_nics.keys():
-        if mac not in next_nics:
-            changes.append(f"interface {mac} removed")
-        elif mac not in live_nics:
-            changes.append(f"interface {mac} added")
-        else:
-            changes += _changed(f"interface {mac}", _nic_wiring(live_nics[mac]), _nic_wiring(next_nics[mac]))
+    live_disks = {target: element for target, (element, _bus) in disks_by_target(live).items()}
+    next_disks = {target: element for target, (element, _bus) in disks_by_target(config).items()}
+    changes += _device_changes("disk", live_disks, next_disks, _disk_media)
+    changes += _device_changes("interface", nics_by_mac(live), nics_by_mac(config), _nic_wiring)
     return tuple(sorted(changes))

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tuivirt.backend.ops.edit.disks import DiskKind, DiskRequest, check_disk, next_target
+from tuivirt.backend.ops.edit.disks import COLD_BUSES, DiskKind, DiskRequest, check_disk, next_target
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
 from tuivirt.format import format_bytes
@@ -68,6 +68,8 @@ class DiskFormScreen(DeviceFormScreen[DiskRequest]):
             self.query_one(f"#{field}-row").display = field in SHOWN[request.kind]
         errors = check_disk(request, self._config, self._offer)
         hints = {"path": "empty: an empty drive" if request.kind is DiskKind.CDROM else "on the host"}
+        if self._config.active and request.bus in COLD_BUSES:
+            hints["bus"] = "does not hot-plug: at next boot"
         pool = self._offer.pools.get(request.pool)
         if pool is not None:
             hints["pool"] = f"{format_bytes(pool.free_bytes)} free"

@@ -57,6 +57,7 @@ class GuestEditorScreen(Keymapped, Screen[None]):
         self._data: EditorData | None = None
         self._active: bool | None = None  # the guest's state when last read
         self.reads = 0  # answers so far (tests wait for the one after a change)
+        self._status = ""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -132,7 +133,9 @@ class GuestEditorScreen(Keymapped, Screen[None]):
         guest = next((d for d in host.domains if d.uuid == self._target.uuid), None) if host else None
         if guest is not None and guest.next_boot:
             line += "\nChanges at next boot: " + "; ".join(guest.next_boot)
-        self.query_one("#editor-status", Static).update(line)
+        if line != self._status:  # (checked every second: an unchanged line costs no repaint)
+            self._status = line
+            self.query_one("#editor-status", Static).update(line)
 
     @on(ChangeRequested)
     def _change(self, message: ChangeRequested) -> None:

@@ -49,15 +49,15 @@ def _runtime_free(device_xml: str) -> ET.Element:
     return element
 
 
-def attach(conn: libvirt.virConnect, config: GuestConfig, device_xml: str) -> str:
-    """Add a device; the words say where it went."""
+def attach(conn: libvirt.virConnect, config: GuestConfig, device_xml: str, *, hot: bool = True) -> str:
+    """Add a device (``hot``: to the running guest too); the words say where it went."""
     dom = conn.lookupByUUIDString(config.uuid)
-    if config.active:
+    if config.active and hot:
         flags = LIVE | CONFIG if config.persistent else LIVE
         dom.attachDeviceFlags(device_xml, flags)
         return "now and at next boot" if config.persistent else "now"
     redefine(conn, dom, lambda devices: devices.append(_runtime_free(device_xml)))
-    return "at next boot (the guest is shut off)"
+    return "at next boot" + ("" if config.active else " (the guest is shut off)")
 
 
 def update(

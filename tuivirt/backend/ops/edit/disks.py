@@ -17,6 +17,7 @@ from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig
 from tuivirt.backend.ops.guest_spec import HostOffer, parse_memory_mib
 from tuivirt.format import format_bytes
 
+COLD_BUSES = ("sata", "ide")  # no hot-plug for these
 BUS_PREFIX = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd"}
 
 
@@ -118,8 +119,11 @@ def add_disk(conn: libvirt.virConnect, config: GuestConfig, request: DiskRequest
         name = volume_name(config, request, set(pool.listVolumes()))
         volume = pool.createXML(_volume_xml(name, request, size), 0)
         path = volume.path()
+    # SATA and IDE drives do not hot-plug in QEMU: on a running guest they wait for its next boot
+    # (a disc in an existing CD-ROM drive changes at once: change_media).
+    hot = request.bus not in COLD_BUSES
     try:
-        where = attach(conn, config, disk_xml(request, path))
+        where = attach(conn, config, disk_xml(request, path), hot=hot)
     except libvirt.libvirtError as exc:
         if volume is not None:
             try:
@@ -130,6 +134,8 @@ def add_disk(conn: libvirt.virConnect, config: GuestConfig, request: DiskRequest
                     f"{describe_error(cleanup)})"
                 ) from exc
         raise
+    if config.active and not hot:
+        where += f" ({request.bus} drives do not hot-plug)"
     return f"disk {request.target} ({path or 'empty'}) added {where}"
 
 

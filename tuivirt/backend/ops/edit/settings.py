@@ -6,6 +6,7 @@ Every function that takes a connection blocks on libvirt: callers run it on a th
 
 from __future__ import annotations
 
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -140,26 +141,53 @@ def describe_cpu_memory(change: CpuMemoryChange, config: GuestConfig) -> list[st
     return lines
 
 
+Call = Callable[[], object]
+
+
+def _step(
+    setter: Callable[[int, int], object], new: int, now: int, then: int, flags: int
+) -> tuple[Call, list[Call]]:
+    """Set ``new`` with ``flags``, and the calls that put back what was (now and at next boot)."""
+    undo: list[Call] = [partial(setter, now, LIVE)] if flags & LIVE else []
+    undo += [partial(setter, then, CONFIG)] if flags & CONFIG else []
+    return partial(setter, new, flags), undo
+
+
 def apply_cpu_memory(conn: libvirt.virConnect, config: GuestConfig, change: CpuMemoryChange) -> str:
-    """Maximums first when they grow and last when they shrink, so that each step stays valid."""
+    """Maximums first when they grow and last when they shrink, so that each step stays valid. A
+    step libvirt refuses undoes the steps before it: nothing is left half-changed."""
     dom = conn.lookupByUUIDString(config.uuid)
     flags = where_flags(change.where)
-    first: list[Callable[[], object]] = []
-    counts: list[Callable[[], object]] = []
-    last: list[Callable[[], object]] = []
+    vcpu_max, mem_max = CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM, CONFIG | libvirt.VIR_DOMAIN_MEM_MAXIMUM
+    first: list[tuple[Call, list[Call]]] = []
+    counts: list[tuple[Call, list[Call]]] = []
+    last: list[tuple[Call, list[Call]]] = []
     if change.vcpus_max is not None:
-        step = partial(dom.setVcpusFlags, change.vcpus_max, CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM)
-        (first if change.vcpus is None or change.vcpus_max >= change.vcpus else last).append(step)
+        step = partial(dom.setVcpusFlags, change.vcpus_max, vcpu_max)
+        grows = change.vcpus is None or change.vcpus_max >= change.vcpus
+        (first if grows else last).append((step, [partial(dom.setVcpusFlags, config.vcpus_max, vcpu_max)]))
     if change.memory_max_kib is not None:
-        step = partial(dom.setMemoryFlags, change.memory_max_kib, CONFIG | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
+        step = partial(dom.setMemoryFlags, change.memory_max_kib, mem_max)
         grows = change.memory_kib is None or change.memory_max_kib >= change.memory_kib
-        (first if grows else last).append(step)
+        (first if grows else last).append(
+            (step, [partial(dom.setMemoryFlags, config.memory_max_kib, mem_max)])
+        )
     if change.vcpus is not None:
-        counts.append(partial(dom.setVcpusFlags, change.vcpus, flags))
+        counts.append(_step(dom.setVcpusFlags, change.vcpus, config.vcpus, config.vcpus_next, flags))
     if change.memory_kib is not None:
-        counts.append(partial(dom.setMemoryFlags, change.memory_kib, flags))
-    for call in [*first, *counts, *last]:
-        call()
+        counts.append(
+            _step(dom.setMemoryFlags, change.memory_kib, config.memory_kib, config.memory_next_kib, flags)
+        )
+    undone: list[Call] = []
+    for call, undo in [*first, *counts, *last]:
+        try:
+            call()
+        except libvirt.libvirtError:
+            for back in reversed(undone):
+                with contextlib.suppress(libvirt.libvirtError):  # best effort: the refusal is the news
+                    back()
+            raise
+        undone += undo
     return "; ".join(describe_cpu_memory(change, config))
 
 
