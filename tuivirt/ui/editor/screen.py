@@ -16,6 +16,7 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.live.models import HostStatus
+from tuivirt.backend.ops.edit.detach import Release
 from tuivirt.backend.ops.edit.guest_config import read_config
 from tuivirt.backend.ops.edit.nics import used_macs
 from tuivirt.backend.ops.host_offer import read_offer
@@ -144,7 +145,11 @@ class GuestEditorScreen(Keymapped, Screen[None]):
 
         def job() -> str:
             uri, uuid = self._target.host_uri, self._target.uuid
-            return f"{what}: {self._fleet.call(uri, work, what=what, changes=True, guest=uuid)}."
+            done = self._fleet.call(uri, work, what=what, changes=True, guest=uuid)
+            if isinstance(done, Release):  # a detach: the guest is waited for outside the host's turn
+                finish = partial(done.finish, released=done.wait())
+                done = self._fleet.call(uri, finish, what=what, changes=True, guest=uuid)
+            return f"{what}: {done}."
 
         call_host(self, job, EditorChanged, group="editor-change")
 

@@ -41,9 +41,10 @@ def detach_words(device: DiskConfig | NicConfig) -> str:
 
 
 class ChangeRequested(Message):
-    """A section asks the screen to run ``work(conn) -> report`` on the host's thread."""
+    """A section asks the screen to run ``work(conn) -> report`` on a worker (a Release: a detach
+    to wait for, then its report)."""
 
-    def __init__(self, what: str, work: Callable[[Any], str]) -> None:
+    def __init__(self, what: str, work: Callable[[Any], object]) -> None:
         super().__init__()
         self.what = what
         self.work = work
@@ -58,7 +59,7 @@ class Section(VerticalScroll):
         self.data = data
         self.refresh_bindings()
 
-    def request(self, what: str, work: Callable[[Any], str]) -> None:
+    def request(self, what: str, work: Callable[[Any], object]) -> None:
         self.post_message(ChangeRequested(what, work))
 
     def show_reasons(self, errors: dict[str, str], hints: dict[str, str] | None = None) -> None:

@@ -1,8 +1,9 @@
-"""Removing a device from a guest and waiting until the guest has let go of it.
+"""Removing a device from a running guest and waiting until the guest has let go of it.
 
 A hot-unplug is a request to the guest: libvirt returns at once and sends DEVICE_REMOVED when the
 guest releases the device, or never (a guest without the driver, a busy disk). The report says so
-instead of pretending the device is gone.
+instead of pretending the device is gone. The wait happens outside the host's turn on its
+connection (``Release.wait``), so that the host's polling goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
 import libvirt
 
@@ -21,16 +23,41 @@ def _alias(device_xml: str) -> str:
     return alias.get("name", "") if alias is not None else ""
 
 
+@dataclass
+class Release:
+    """A detach under way: ``wait`` (no connection needed), then ``finish`` on the connection."""
+
+    uuid: str
+    what: str
+    alias: str
+    next_boot: bool
+    callback: int
+    timeout: float = DETACH_TIMEOUT
+    removed: threading.Event = field(default_factory=threading.Event)
+
+    def wait(self) -> bool:
+        return self.removed.wait(self.timeout)
+
+    def finish(self, conn: libvirt.virConnect, *, released: bool) -> str:
+        """Stop listening; the report (the live definition decides when the event was missed)."""
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.domainEventDeregisterAny(self.callback)
+        if not released and self.alias:
+            root = ET.fromstring(conn.lookupByUUIDString(self.uuid).XMLDesc(0))
+            released = root.find(f"devices/*/alias[@name='{self.alias}']") is None
+        if not released:
+            kept = " It is gone from the next boot's definition." if self.next_boot else ""
+            return (
+                f"{self.what}: the guest has not released it after {self.timeout:g} s; it goes when "
+                f"the guest lets go (or at the next shutdown).{kept}"
+            )
+        return f"{self.what} removed now" + (" and at next boot" if self.next_boot else "")
+
+
 def detach_device(
-    conn: libvirt.virConnect,
-    uuid: str,
-    device_xml: str,
-    *,
-    next_boot: bool,
-    what: str,
-    timeout: float = DETACH_TIMEOUT,
-) -> str:
-    """Detach from the running guest (and from its next boot's definition too); the report."""
+    conn: libvirt.virConnect, uuid: str, device_xml: str, *, next_boot: bool, what: str
+) -> Release:
+    """Ask the running guest to release the device (and drop it from the next boot's definition)."""
     dom = conn.lookupByUUIDString(uuid)
     alias = _alias(device_xml)
     removed = threading.Event()
@@ -40,23 +67,12 @@ def detach_device(
             removed.set()
 
     callback = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, on_removed, None)
+    release = Release(uuid, what, alias, next_boot, callback, removed=removed)
     try:
         flags = libvirt.VIR_DOMAIN_AFFECT_LIVE | (libvirt.VIR_DOMAIN_AFFECT_CONFIG if next_boot else 0)
         dom.detachDeviceFlags(device_xml, flags)
-        released = removed.wait(timeout) or (bool(alias) and _gone(dom, alias))
-    finally:
+    except libvirt.libvirtError:
         with contextlib.suppress(libvirt.libvirtError):
             conn.domainEventDeregisterAny(callback)
-    if not released:
-        kept = " It is gone from the next boot's definition." if next_boot else ""
-        return (
-            f"{what}: the guest has not released it after {timeout:g} s; it goes when the guest lets "
-            f"go (or at the next shutdown).{kept}"
-        )
-    return f"{what} removed now" + (" and at next boot" if next_boot else "")
-
-
-def _gone(dom: libvirt.virDomain, alias: str) -> bool:
-    """The event may have come before the callback was in place: the live definition tells."""
-    root = ET.fromstring(dom.XMLDesc(0))
-    return root.find(f"devices/*/alias[@name='{alias}']") is None
+        raise
+    return release

@@ -12,15 +12,17 @@ from collections.abc import Callable
 
 import libvirt
 
-from tuivirt.backend.ops.edit.detach import detach_device
+from tuivirt.backend.ops.edit.detach import Release, detach_device
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 
 LIVE, CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
+EDIT_FLAGS = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE  # as virsh edit reads
 
 
 def redefine(conn: libvirt.virConnect, dom: libvirt.virDomain, change: Callable[[ET.Element], None]) -> None:
-    """Change the next boot's definition: read it, let ``change`` edit its <devices>, define it."""
-    root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    """Change the next boot's definition: read it, let ``change`` edit its <devices>, define it.
+    Read with SECURE, as virsh edit does: without it a graphics password would be lost."""
+    root = ET.fromstring(dom.XMLDesc(EDIT_FLAGS))
     devices = root.find("devices")
     if devices is None:
         devices = ET.SubElement(root, "devices")
@@ -82,8 +84,10 @@ def update(
     return "at next boot"
 
 
-def remove(conn: libvirt.virConnect, config: GuestConfig, device_xml: str, what: str, *, now: bool) -> str:
-    """Take a device out, waiting for a running guest to release it; the report."""
+def remove(
+    conn: libvirt.virConnect, config: GuestConfig, device_xml: str, what: str, *, now: bool
+) -> str | Release:
+    """Take a device out: the report, or for a running guest the Release to wait for."""
     if now and config.active:
         next_boot = config.persistent and _in_next_boot(config, device_xml)
         return detach_device(conn, config.uuid, device_xml, next_boot=next_boot, what=what)

@@ -16,6 +16,7 @@ from functools import partial
 
 import libvirt
 
+from tuivirt.backend.ops.edit.devices import EDIT_FLAGS
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.guest_spec import parse_memory_mib
 from tuivirt.format import format_kib
@@ -244,7 +245,7 @@ def apply_overview(conn: libvirt.virConnect, config: GuestConfig, change: Overvi
 def apply_boot(conn: libvirt.virConnect, config: GuestConfig, order: tuple[str, ...], menu: bool) -> str:
     """Rewrites <os><boot dev=…/> and <bootmenu> in the next boot's definition."""
     dom = conn.lookupByUUIDString(config.uuid)
-    root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    root = ET.fromstring(dom.XMLDesc(EDIT_FLAGS))  # SECURE: a graphics password stays
     os_el = root.find("os")
     if os_el is None:
         raise ValueError("the definition has no <os> element")

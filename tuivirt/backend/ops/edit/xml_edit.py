@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 
-EDIT_FLAGS = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE  # as virsh edit reads it
+from tuivirt.backend.ops.edit.devices import EDIT_FLAGS
 
 
 def editor_command() -> list[str]:
