@@ -92,7 +92,10 @@ def _remove_guest(name: str, volume_path: str | None = None) -> None:
         dom = conn.lookupByName(name)
         if dom.isActive():
             dom.destroy()
-        dom.undefine()
+        # A test may have left snapshots or a managed save: a plain undefine refuses those.
+        dom.undefineFlags(
+            libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+        )
     if volume_path is not None:
         with contextlib.suppress(libvirt.libvirtError):
             conn.storageVolLookupByPath(volume_path).delete(0)

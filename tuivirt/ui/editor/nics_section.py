@@ -23,8 +23,8 @@ class NicsSection(Keymapped, Section):
     BINDINGS = [
         Binding("a", "add", "Add", id="editor.nics.add"),
         Binding("d,delete", "remove", "Remove", id="editor.nics.remove"),
-        Binding("l", "link", "Link up/down", id="editor.nics.link"),
-        Binding("m", "move", "Change network", id="editor.nics.move"),
+        Binding("l", "link", "Link", id="editor.nics.link"),
+        Binding("m", "move", "Move", id="editor.nics.move"),
     ]
 
     def compose(self) -> ComposeResult:
