@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -16,13 +15,13 @@ from tuivirt.format import format_bytes
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.disk_form import DiskFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.editor.section import EditorData, Section, detach_words, when
+from tuivirt.ui.editor.section import DeviceSection, EditorData, detach_words, when
 from tuivirt.ui.keymap import Keymapped
 
 SOURCE_WIDTH = 28  # the tail of a longer path: its file name says the most (80 columns)
 
 
-class DisksSection(Keymapped, Section):
+class DisksSection(Keymapped, DeviceSection):
     BINDINGS = [
         Binding("a", "add", "Add", id="editor.disks.add"),
         Binding("d,delete", "detach", "Detach", id="editor.disks.detach"),
@@ -33,44 +32,31 @@ class DisksSection(Keymapped, Section):
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", id="disk-list")
-        yield Static("", id="disks-note")
+        yield Static("", classes="device-note")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Target", "Bus", "Device", "Source", "Format", "Size", "When")
 
     def show(self, data: EditorData) -> None:
         super().show(data)
-        table: DataTable[str] = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
-        for disk in data.config.disks:
-            size = format_bytes(disk.capacity) if disk.capacity is not None else "-"
-            table.add_row(
+        rows = [
+            (
                 disk.target,
                 disk.bus,
                 disk.device,
                 disk.source if len(disk.source) <= SOURCE_WIDTH else "…" + disk.source[1 - SOURCE_WIDTH :],
                 disk.format or "-",
-                size,
+                format_bytes(disk.capacity) if disk.capacity is not None else "-",
                 when(disk.now, disk.next_boot),
             )
-        if data.config.disks:
-            table.move_cursor(row=min(row, len(data.config.disks) - 1))
-        self.query_one("#disks-note", Static).update(
-            f"Changes apply {data.config.where}. A detached disk's file stays on the host."
-            if data.config.disks
-            else "No disks: a adds one."
-        )
+            for disk in data.config.disks
+        ]
+        note = f"Changes apply {data.config.where}. A detached disk's file stays on the host."
+        self.fill(rows, note if rows else "No disks: a adds one.")
 
     def _selected(self) -> DiskConfig | None:
-        if self.data is None or not self.data.config.disks:
-            return None
-        table: DataTable[str] = self.query_one(DataTable)
-        return self.data.config.disks[min(table.cursor_row, len(self.data.config.disks) - 1)]
-
-    @on(DataTable.RowHighlighted)
-    def _moved(self) -> None:
-        self.refresh_bindings()
+        index = self.selected_index()
+        return None if index is None or self.data is None else self.data.config.disks[index]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         disk = self._selected()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -15,11 +14,11 @@ from tuivirt.backend.ops.edit.nics import NIC_KINDS, NicRequest, add_nic, change
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.nic_form import NicFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.editor.section import EditorData, Section, detach_words, when
+from tuivirt.ui.editor.section import DeviceSection, EditorData, detach_words, when
 from tuivirt.ui.keymap import Keymapped
 
 
-class NicsSection(Keymapped, Section):
+class NicsSection(Keymapped, DeviceSection):
     BINDINGS = [
         Binding("a", "add", "Add", id="editor.nics.add"),
         Binding("d,delete", "remove", "Remove", id="editor.nics.remove"),
@@ -29,41 +28,30 @@ class NicsSection(Keymapped, Section):
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", id="nic-list")
-        yield Static("", id="nics-note")
+        yield Static("", classes="device-note")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("MAC", "On", "Model", "Link", "When")
 
     def show(self, data: EditorData) -> None:
         super().show(data)
-        table: DataTable[str] = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
-        for nic in data.config.nics:
-            table.add_row(
+        rows = [
+            (
                 nic.mac,
                 f"{nic.kind} {nic.source}",
                 nic.model or "-",
                 "up" if nic.link_up else "down",
                 when(nic.now, nic.next_boot),
             )
-        if data.config.nics:
-            table.move_cursor(row=min(row, len(data.config.nics) - 1))
-        self.query_one("#nics-note", Static).update(
-            f"Changes apply {data.config.where}."
-            if data.config.nics
-            else "No network interfaces: a adds one."
+            for nic in data.config.nics
+        ]
+        self.fill(
+            rows, f"Changes apply {data.config.where}." if rows else "No network interfaces: a adds one."
         )
 
     def _selected(self) -> NicConfig | None:
-        if self.data is None or not self.data.config.nics:
-            return None
-        table: DataTable[str] = self.query_one(DataTable)
-        return self.data.config.nics[min(table.cursor_row, len(self.data.config.nics) - 1)]
-
-    @on(DataTable.RowHighlighted)
-    def _moved(self) -> None:
-        self.refresh_bindings()
+        index = self.selected_index()
+        return None if index is None or self.data is None else self.data.config.nics[index]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("remove", "link", "move"):

@@ -3,12 +3,14 @@ reasons shown beside the fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from textual import on
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.widgets import DataTable, Static
 
 from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig, NicConfig
 from tuivirt.backend.ops.guest_spec import HostOffer
@@ -64,3 +66,29 @@ class Section(VerticalScroll):
 
     def show_reasons(self, errors: dict[str, str], hints: dict[str, str] | None = None) -> None:
         show_reasons(self, errors, hints)
+
+
+class DeviceSection(Section):
+    """A section listing devices in its DataTable, with a note below, acting on the one under the
+    cursor."""
+
+    def fill(self, rows: Sequence[Sequence[str]], note: str) -> None:
+        table: DataTable[str] = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for cells in rows:
+            table.add_row(*cells)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        self.query_one(".device-note", Static).update(note)
+
+    def selected_index(self) -> int | None:
+        """The row under the cursor (None before the first read, or with no rows)."""
+        if self.data is None:  # (the footer asks before the table is filled)
+            return None
+        table: DataTable[str] = self.query_one(DataTable)
+        return min(table.cursor_row, table.row_count - 1) if table.row_count else None
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.refresh_bindings()
