@@ -17,7 +17,7 @@ from tuivirt.ui.form_rows import options, row, show_reasons
 
 SHOWN = {
     DiskKind.NEW: ("pool", "size", "format"),
-    DiskKind.EXISTING: ("path",),
+    DiskKind.EXISTING: ("path", "format"),  # (its format as it is on disk: qcow2 or raw)
     DiskKind.CDROM: ("path",),
 }
 
