@@ -149,7 +149,8 @@ class XmlEditor(Widget):
             self.post_message(self.Applied())
             return
         choices = [("edit", "e", "Edit again"), ("discard", "d", "Discard")]
-        body = f"{message.outcome.reason}\n\nEdit again (your text is kept) or discard it?"
+        # As plain text: libvirt's reason may hold [brackets] that markup would eat.
+        body = Text(f"{message.outcome.reason}\n\nEdit again (your text is kept) or discard it?")
 
         def chosen(choice: str | None) -> None:
             if choice == "edit":
