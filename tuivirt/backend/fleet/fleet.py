@@ -6,20 +6,22 @@ Sessions report from their own threads through the listener, which only hands da
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
-from libvirt import virConnect
+from libvirt import libvirtError, virConnect
 
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
-from tuivirt.backend.live.connection import HostError, describe_error
+from tuivirt.backend.live.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
 from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import Action, ActionSpec, run_action
 from tuivirt.backend.ops.delete import DeleteOptions, delete_guest
 from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot
+from tuivirt.backend.ops.storage.progress import Cancelled
 
 R = TypeVar("R")
 
@@ -35,9 +37,16 @@ class FleetListener(Protocol):
 class HostCallError(Exception):
     """A call to a host that failed, phrased for the user: what, on which host, and why."""
 
-    def __init__(self, what: str, host: str, reason: str) -> None:
+    def __init__(self, what: str, host: str, reason: str, *, cancelled: bool = False) -> None:
         super().__init__(f"{what} on {host}: {reason}")
         self.what, self.host, self.reason = what, host, reason
+        self.cancelled = cancelled  # the user stopped it (and what it made is gone)
+
+
+def has_own_connections(uri: str) -> bool:
+    """Whether a second connection to ``uri`` sees the same host. Not so for the test driver: each
+    connection to a node file is a node of its own."""
+    return not uri.startswith("test")
 
 
 class Fleet:
@@ -155,6 +164,26 @@ class Fleet:
             return self.session(uri).call(work, changes=changes, guest=guest)
         except Exception as exc:  # libvirtError, HostError, a parse error in what came back
             raise HostCallError(what, self.host_name(uri), describe_error(exc)) from exc
+
+    def call_long(self, uri: str, work: Callable[[virConnect], R], *, what: str) -> R:
+        """Long work (a copy, an upload) on a connection of its own, so that the host's polling
+        and the other calls go on meanwhile; failures as in ``call``."""
+        host = self.host_name(uri)
+        try:
+            session = self.session(uri)
+            if not has_own_connections(uri):
+                return session.call(work)
+            conn = open_connection(uri, timeout=DEFAULT_OPEN_TIMEOUT)
+            try:
+                return work(conn)
+            finally:
+                with contextlib.suppress(libvirtError):
+                    conn.close()
+                session.refresh_now()
+        except Cancelled as exc:
+            raise HostCallError(what, host, str(exc) or "cancelled", cancelled=True) from exc
+        except Exception as exc:  # libvirtError, HostError, OSError of a local file
+            raise HostCallError(what, host, describe_error(exc)) from exc
 
     def act(
         self,

@@ -93,6 +93,10 @@ class HostSession:
         self._conn: libvirt.virConnect | None = None  # used by this thread
         self._shared: SharedConnection | None = None  # the same, lent to callers of call()
         self._callback_ids: list[int] = []
+        self._pool_callback_ids: list[int] = []
+        # Counts libvirt's storage pool events (defined, started, refreshed …): the storage screen
+        # reads its pools again when this moves, instead of on every tick.
+        self.storage_changes = 0
         self._poller: HostPoller | None = None
         self._last: HostSnapshot | None = None
 
@@ -135,6 +139,10 @@ class HostSession:
         """Runs on the event loop thread: queue the fact, wake the session, call no libvirt RPC."""
         self._events.put((dom.UUIDString(), event))
         self._wake.set()
+
+    def _on_pool_event(self, *_args: object) -> None:
+        """Runs on the event loop thread: count it, nothing else."""
+        self.storage_changes += 1
 
     def _on_close(self, reason: int) -> None:
         """Runs on the event loop thread when the connection dies."""
@@ -204,6 +212,13 @@ class HostSession:
         self._callback_ids = [
             conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None)
         ]
+        self._pool_callback_ids = [
+            conn.storagePoolEventRegisterAny(None, event, self._on_pool_event, None)
+            for event in (
+                libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+                libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+            )
+        ]
         self._poller = HostPoller(self.config, read_facts(conn))
 
     def _facts(self) -> HostFacts:
@@ -264,9 +279,12 @@ class HostSession:
             for callback_id in self._callback_ids:
                 with contextlib.suppress(libvirt.libvirtError):
                     conn.domainEventDeregisterAny(callback_id)
+            for callback_id in self._pool_callback_ids:
+                with contextlib.suppress(libvirt.libvirtError):
+                    conn.storagePoolEventDeregisterAny(callback_id)
             with contextlib.suppress(libvirt.libvirtError):
                 conn.unregisterCloseCallback()
-        self._callback_ids = []
+        self._callback_ids, self._pool_callback_ids = [], []
         shared.close()  # now, or when the last call() on it returns
 
 
