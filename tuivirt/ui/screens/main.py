@@ -19,13 +19,14 @@ from textual.widgets import Header, Input
 from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.live.models import DomainState, HostSnapshot, HostStatus
+from tuivirt.backend.live.models import DomainState, HostSnapshot
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.xml_edit import XmlEditor
 from tuivirt.ui.guest_actions import GuestActions
+from tuivirt.ui.guest_clone import GuestCloner
 from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
@@ -36,6 +37,7 @@ from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
+from tuivirt.ui.storage.screen import StorageScreen
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.console_dock import ConsoleDock
 from tuivirt.ui.widgets.console_pane import ConsolePane
@@ -59,6 +61,8 @@ GUEST_KEYS: list[tuple[Action, str, bool]] = [
     (Action.DELETE, "D,delete", True),
     (Action.SNAPSHOT, "T", False),
 ]
+
+FLEET_SCREENS = {"hosts": HostsScreen, "health": HealthScreen, "storage": StorageScreen}
 
 
 def _states(uri: str, snapshot: HostSnapshot) -> dict[str, DomainState]:
@@ -86,11 +90,14 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("E", "open('xml')", "Edit XML", show=False, id="guest.edit_xml"),
         Binding("E", "explain_readonly('Edit XML')", "Edit XML", show=False, id="guest.edit_xml"),
         Binding("t", "open('snapshots')", "Snapshots", show=False, id="guest.snapshots"),
+        Binding("C", "open('clone')", "Clone", show=False, id="guest.clone"),
+        Binding("C", "explain_readonly('Clone')", "Clone", show=False, id="guest.clone"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
-        Binding("H", "hosts", "Hosts", id="main.hosts"),
-        Binding("O", "health", "Health", id="main.health"),
+        Binding("H", "fleet_screen('hosts')", "Hosts", id="main.hosts"),
+        Binding("O", "fleet_screen('health')", "Health", id="main.health"),
+        Binding("P", "fleet_screen('storage')", "Storage", show=False, id="main.storage"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
@@ -108,7 +115,6 @@ class MainScreen(Keymapped, Screen[None]):
         self._detach_keys = keymap.get(DETACH_BINDING)
         self.pending = PendingActions()
         self.history = History()
-        self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
         self._targets_signature: tuple[object, ...] = ()
         self._select_when_seen: Created | None = None
 
@@ -122,6 +128,7 @@ class MainScreen(Keymapped, Screen[None]):
             yield ConsoleDock(self._detach_keys, id="consoles")
         yield GuestActions(self.fleet, self.pending, self._config.shutdown_timeout)
         yield XmlEditor(self.fleet)
+        yield GuestCloner(self.fleet)
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -173,7 +180,6 @@ class MainScreen(Keymapped, Screen[None]):
         elif settled:
             self.table.touch(settled)
         self.select_new_guest()
-        self._notify_if_newly_down(snapshot)
 
     def _record_history(self, uri: str, snapshot: HostSnapshot, moved: bool) -> None:
         """CPU and memory for the details sparklines, and the open details screen's guest."""
@@ -187,17 +193,6 @@ class MainScreen(Keymapped, Screen[None]):
             shown = next((d for d in snapshot.domains if row_key(uri, d.uuid) == screen.key), None)
             if shown is not None:
                 screen.show_domain(shown, *self.history.series(uri, screen.key))
-
-    def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:
-        """One toast per loss (or new reason), not one per reconnection attempt."""
-        uri = snapshot.config.uri
-        if snapshot.status is HostStatus.UP:
-            self._down_reason.pop(uri, None)
-        elif snapshot.status is HostStatus.DOWN and self._down_reason.get(uri) != snapshot.reason:
-            self._down_reason[uri] = snapshot.reason
-            self.notify(
-                f"{snapshot.config.name} ({uri}): {snapshot.reason}", title="Host down", severity="error"
-            )
 
     def on_host_removed(self, message: HostRemoved) -> None:
         """A removed host: its row and its guests' rows go."""
@@ -325,7 +320,7 @@ class MainScreen(Keymapped, Screen[None]):
                 self.action_console()
 
     def action_open(self, kind: str) -> None:
-        """The guest under the cursor's snapshots, editor or XML (its host must be connected)."""
+        """The guest under the cursor's snapshots, editor, XML or clone (its host must be connected)."""
         row = self._cursor_row()
         if row is None or row.host_uri not in self.fleet.sessions:
             self.notify("No guest under the cursor, or its host is not connected.")
@@ -335,6 +330,8 @@ class MainScreen(Keymapped, Screen[None]):
             self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
         elif kind == "editor":
             self.app.push_screen(GuestEditorScreen(self.fleet, target))
+        elif kind == "clone":
+            self.query_one(GuestCloner).clone(target, row.domain.state)
         else:
             self.query_one(XmlEditor).edit(target, row.domain.state.is_active)
 
@@ -357,11 +354,8 @@ class MainScreen(Keymapped, Screen[None]):
 
     # -- hosts, marks, filter, sort, help --------------------------------------------------
 
-    def action_hosts(self) -> None:
-        self.app.push_screen(HostsScreen(self.fleet))
-
-    def action_health(self) -> None:
-        self.app.push_screen(HealthScreen(self.fleet))
+    def action_fleet_screen(self, name: str) -> None:
+        self.app.push_screen(FLEET_SCREENS[name](self.fleet))
 
     def action_mark(self) -> None:
         table = self.table

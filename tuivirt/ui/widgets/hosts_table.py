@@ -61,6 +61,7 @@ class HostsTable(SnapshotTable[HostSnapshot]):
 
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
         super().__init__(HOST_COLUMNS, id=id)
+        self._down_reason: dict[str, str] = {}  # by URI, while the host is not up
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick_countdown)
@@ -74,6 +75,18 @@ class HostsTable(SnapshotTable[HostSnapshot]):
             or len(before.domains) != len(snapshot.domains)
         ):
             self._summarize()  # (every host's count: only when one of them changed)
+        self._notify_if_newly_down(snapshot)
+
+    def _notify_if_newly_down(self, snapshot: HostSnapshot) -> None:
+        """One toast per loss (or new reason), not one per reconnection attempt."""
+        uri = snapshot.config.uri
+        if snapshot.status is HostStatus.UP:
+            self._down_reason.pop(uri, None)
+        elif snapshot.status is HostStatus.DOWN and self._down_reason.get(uri) != snapshot.reason:
+            self._down_reason[uri] = snapshot.reason
+            self.notify(
+                f"{snapshot.config.name} ({uri}): {snapshot.reason}", title="Host down", severity="error"
+            )
 
     def _summarize(self) -> None:
         """On the pane's bottom edge, every host counted, also those scrolled out of its few lines."""

@@ -1,0 +1,1 @@
+"""`P`: storage pools of every host and their volumes."""

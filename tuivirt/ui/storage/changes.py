@@ -1,0 +1,24 @@
+"""How the storage tables change things on a host: on a worker, the outcome back to the screen as
+StorageDone (which says it and reads that host's pools again)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.widget import Widget
+
+from tuivirt.backend.fleet.fleet import Fleet, HostCallError
+from tuivirt.ui.host_calls import HostReply, call_host
+
+
+class StorageDone(HostReply[str]):
+    """What was done on host ``uri`` (to report), or why it failed."""
+
+    def __init__(self, uri: str, outcome: str | HostCallError) -> None:
+        super().__init__(outcome)
+        self.uri = uri
+
+
+def change(node: Widget, fleet: Fleet, uri: str, work: Callable[[Any], str], what: str) -> None:
+    call_host(node, lambda: fleet.call(uri, work, what=what), lambda outcome: StorageDone(uri, outcome))
