@@ -15,8 +15,14 @@ def format_kib(kib: int) -> str:
 
 
 def format_bytes(value: int | None) -> str:
-    """A size in bytes as format_kib shows it; "-" when unknown."""
-    return "-" if value is None else format_kib(value // 1024)
+    """A size in bytes as format_kib shows it (below a MiB in KiB or bytes); "-" when unknown."""
+    if value is None:
+        return "-"
+    if value < 1024:
+        return f"{value} B"
+    if value < 1024 * 1024:
+        return f"{value // 1024} KiB"
+    return format_kib(value // 1024)
 
 
 def yes_no(value: bool | None) -> str:

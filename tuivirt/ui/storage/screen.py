@@ -55,7 +55,7 @@ class StorageScreen(Keymapped, Screen[None]):
         self.reads = 0  # pool lists read (one per host and occasion): the tests count them
         self._problems: dict[str, str] = {}  # by URI: why a host's pools could not be read
         self._events_seen: dict[str, int] = {}
-        self._volumes_of = ""  # the pool key the volume table shows
+        self._volumes_of = ""  # the pool the volume table shows, and whether it was active
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -139,9 +139,10 @@ class StorageScreen(Keymapped, Screen[None]):
         """The volumes of the pool under the cursor, when it changed (or ``again``)."""
         row = self.pools.selected()
         key = pool_key(row.host_uri, row.pool.name) if row else ""
-        if key == self._volumes_of and not again:
+        shown = f"{key} {row.pool.active}" if row else ""  # (a pool started since: read its volumes)
+        if shown == self._volumes_of and not again:
             return
-        self._volumes_of = key
+        self._volumes_of = shown
         title = self.query_one("#volumes-title", Static)
         if row is None or not row.pool.active:
             self.volumes.show(row, [])

@@ -52,7 +52,7 @@ class Cloner:
     def run(self, peek: Peek | None) -> str:
         root = ET.fromstring(self.source.xml)
         try:
-            new_paths = {d.path: self._disk(d, peek) for d in self.source.copied}
+            new_paths = {d.target: self._disk(d, peek) for d in self.source.copied}
             nvram = self._nvram() if self.source.nvram else ""
             self.meter.check()
             xml = self._definition(root, new_paths, nvram)
@@ -111,8 +111,9 @@ class Cloner:
         return self._made(pool.createXMLFrom(volume_xml(name, capacity, "raw"), old, 0))
 
     def _definition(self, root: ET.Element, new_paths: dict[str, str], nvram: str) -> str:
-        """The source's definition with the new name, no UUID and no MACs (libvirt makes new
-        ones), the new disks and UEFI variables."""
+        """``new_paths``: by target (vda), the new volume's path."""
+        # The source's definition with the new name, no UUID and no MACs (libvirt makes new ones),
+        # the new disks and UEFI variables.
         root.find("name").text = self.request.name  # type: ignore[union-attr]
         for element in (root.find("uuid"), *root.iterfind("devices/interface/mac")):
             if element is not None:
@@ -121,13 +122,13 @@ class Cloner:
             _remove(root, entry)  # SMBIOS must not repeat the source's UUID either
         linked = self.request.mode is CloneMode.LINKED
         for disk in root.iterfind("devices/disk"):
-            source = disk.find("source")
-            old = "" if source is None else source.get("file") or source.get("dev") or ""
-            if source is None or old not in new_paths:
+            source, target = disk.find("source"), disk.find("target")
+            new = new_paths.get("" if target is None else target.get("dev", ""))
+            if source is None or new is None:
                 continue
-            disk.set("type", "file")
+            disk.set("type", "file")  # (from a pool's volume or a block device: a file of the pool now)
             source.attrib.clear()
-            source.set("file", new_paths[old])
+            source.set("file", new)
             driver = disk.find("driver")
             if linked and driver is not None:
                 driver.set("type", "qcow2")

@@ -13,6 +13,7 @@ import libvirt
 
 from tuivirt.backend.live.models import DomainState
 from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
+from tuivirt.backend.ops.storage.volumes import source_path
 from tuivirt.format import format_bytes
 
 GUEST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -61,8 +62,7 @@ class CloneRequest:
 
 
 def _source_disk(conn: libvirt.virConnect, disk: ET.Element) -> SourceDisk | None:
-    source = disk.find("source")
-    path = "" if source is None else source.get("file") or source.get("dev") or ""
+    path = source_path(conn, disk.find("source"))
     if not path:
         return None  # an empty CD-ROM drive, a network disk: nothing to copy or to point at
     shared = disk.get("device") in ("cdrom", "floppy") or disk.find("readonly") is not None

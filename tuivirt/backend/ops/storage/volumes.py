@@ -34,6 +34,20 @@ class VolumeInfo:
 Users = dict[str, set[str]]  # path -> guest names
 
 
+def source_path(conn: libvirt.virConnect, source: ET.Element | None) -> str:
+    """A disk's file or device; for a ``type='volume'`` disk, its volume's path ("" if none)."""
+    if source is None:
+        return ""
+    path = source.get("file") or source.get("dev") or ""
+    if not path and source.get("pool") and source.get("volume"):
+        try:
+            pool = conn.storagePoolLookupByName(source.get("pool", ""))
+            path = str(pool.storageVolLookupByName(source.get("volume", "")).path())
+        except libvirt.libvirtError:
+            return ""  # a pool or volume that is gone: the guest will say so when it starts
+    return path
+
+
 def disk_users(conn: libvirt.virConnect) -> tuple[Users, Users]:
     """Path -> names of the guests with a disk on it (live and next-boot definitions both), and
     path -> names of the running guests that have it open."""
@@ -44,7 +58,7 @@ def disk_users(conn: libvirt.virConnect) -> tuple[Users, Users]:
         flags = [0, libvirt.VIR_DOMAIN_XML_INACTIVE] if active and dom.isPersistent() else [0]
         for flag in flags:
             for source in ET.fromstring(dom.XMLDesc(flag)).iterfind("devices/disk/source"):
-                path = source.get("file") or source.get("dev") or ""
+                path = source_path(conn, source)
                 if path:
                     users[path].add(dom.name())
                     if active and flag == 0:
