@@ -59,7 +59,7 @@ def test_a_clone_whose_definition_fails_removes_its_volumes(conn: libvirt.virCon
     before = volumes(conn)
     source = read_clone_source(conn, uuid_of(conn, "backup"))
     conn.lookupByName("win-test").rename("backup-2", 0)  # the name is taken after the form checked it
-    with pytest.raises(RuntimeError, match="backup-2.*nothing was left behind"):
+    with pytest.raises(RuntimeError, match=r"backup-2.*nothing was left behind"):
         clone.clone_guest(conn, source, CloneRequest("backup-2", CloneMode.FULL), Meter(lambda p: None))
     assert volumes(conn) == before
 
