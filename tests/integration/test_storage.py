@@ -1,0 +1,222 @@
+"""Clone and storage on the real daemon: full and linked clones boot to their shell prompt with the
+source's disk contents (and a linked clone leaves its source untouched); a clone cancelled during
+its copy leaves no volume; a file uploaded into a volume and downloaded back is byte-identical,
+on this host and through the tests' own sshd (qemu+ssh://)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import libvirt
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select
+
+from tests.app.helpers import key_of, state_of
+from tests.app.test_create_form import type_into
+from tests.conftest import wait_until
+from tests.integration.conftest import (
+    SYSTEM_URI,
+    TEST_POOL,
+    SshServer,
+    _remove_guest,
+    ensure_pool,
+    ssh_wrapper,
+    virsh,
+)
+from tests.integration.test_console import open_console, reach_prompt
+from tests.integration.test_guest_editor import guest_says
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.ops.storage.clone_source import CloneMode
+from tuivirt.testbed import testguest
+from tuivirt.ui.dialogs.clone_form import CloneFormScreen
+from tuivirt.ui.dialogs.progress import ProgressScreen
+from tuivirt.ui.dialogs.upload_form import UploadFormScreen
+from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.storage.pools_table import pool_key
+from tuivirt.ui.storage.screen import StorageScreen
+
+pytestmark = pytest.mark.integration
+LOCAL = HostConfig("localhost", SYSTEM_URI)
+MARK = "tuivirt-mark"
+
+
+def notes(app: TuivirtApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+def sha256(path: str | Path) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+async def fill(pilot: Pilot[Any], form: Any, field: str, text: str) -> None:
+    """Set a field at once (a path typed key by key costs seconds per test; typing is tested elsewhere)."""
+    form.query_one(f"#{field}", Input).value = text
+    await pilot.pause()
+
+
+def pool_volumes(conn: libvirt.virConnect) -> list[str]:
+    pool = conn.storagePoolLookupByName(TEST_POOL)
+    pool.refresh(0)
+    return sorted(pool.listVolumes())
+
+
+async def clone_by_keys(pilot: Pilot[Any], app: TuivirtApp, source: str, name: str, mode: CloneMode) -> None:
+    if not isinstance(app.screen, MainScreen):
+        await pilot.press("escape")
+    key = key_of(app.main.table, source)
+    assert key is not None and app.main.table.select_key(key)
+    await pilot.press("C")
+    await wait_until(pilot, lambda: isinstance(app.screen, CloneFormScreen), timeout=20)
+    await type_into(pilot, app.screen, "name", name)
+    app.screen.query_one("#mode", Select).value = mode.value
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+
+
+async def test_full_and_linked_clones_boot_with_the_source_disk(guest_with_volume: tuple[str, str]) -> None:
+    name, volume = guest_with_volume
+    virsh("start", name)
+    written = f"$(echo {MARK} > /dev/vda && sync && head -c {len(MARK)} /dev/vda)"
+    assert await asyncio.to_thread(guest_says, name, written) == MARK
+    virsh("destroy", name)
+    full, linked = f"{name}-full", f"{name}-linked"
+    made = {full: Path(volume).with_name(f"{full}.qcow2"), linked: Path(volume).with_name(f"{linked}.qcow2")}
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: state_of(app.main.table, name) == "shut off", timeout=20)
+            for clone, mode in ((full, CloneMode.FULL), (linked, CloneMode.LINKED)):
+                await clone_by_keys(pilot, app, name, clone, mode)
+                await wait_until(pilot, lambda: f"cloned as {clone}" in notes(app), timeout=60)  # noqa: B023
+                await wait_until(pilot, lambda: key_of(app.main.table, clone) is not None)  # noqa: B023
+            assert made[full].exists() and made[linked].exists()
+            assert f"<path>{volume}</path>" in virsh("vol-dumpxml", str(made[linked]))  # the overlay's base
+            assert virsh("domuuid", full) != virsh("domuuid", name)
+            source_before = sha256(volume)
+
+            for clone in (full, linked):  # each boots to its shell prompt in the console pane
+                assert app.main.table.select_key(key_of(app.main.table, clone) or "")
+                await pilot.press("s")
+                pane = await open_console(pilot, app, clone)
+                await reach_prompt(pilot, pane)
+                await pilot.press("f6")  # back to the table, the console stays
+                assert app.focused is app.main.table
+            for clone in (full, linked):  # with the source's disk (read and written by virsh console)
+                read = f"$(head -c {len(MARK)} /dev/vda)"
+                assert await asyncio.to_thread(guest_says, clone, read) == MARK
+                write = "$(echo changed > /dev/vda && sync && head -c 7 /dev/vda)"
+                assert await asyncio.to_thread(guest_says, clone, write) == "changed"
+            assert sha256(volume) == source_before  # the linked clone wrote into its overlay only
+    finally:
+        for clone in (linked, full):  # the overlay before its base
+            _remove_guest(clone, str(made[clone]))
+
+
+@pytest.fixture
+def guest_with_big_raw_disk(
+    system_conn: libvirt.virConnect, guest_images: testguest.GuestImages
+) -> Iterator[str]:
+    """A shut-off guest with an 8 GiB sparse raw disk: libvirt reads all of it to copy it (seconds)."""
+    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
+    pool = ensure_pool(system_conn)
+    volume = pool.createXML(
+        f"<volume><name>{name}.raw</name><capacity unit='GiB'>8</capacity><allocation>0</allocation>"
+        "<target><format type='raw'/></target></volume>"
+    )
+    xml = testguest.domain_xml(name, guest_images, disk=volume.path())
+    system_conn.defineXML(xml.replace('type="qcow2"', 'type="raw"'))
+    path = volume.path()
+    yield name
+    _remove_guest(name, path)
+    clone = f"{name}-clone"  # (if the cancel came too late)
+    _remove_guest(clone, str(Path(path).with_name(f"{clone}.raw")))
+
+
+async def test_a_clone_cancelled_during_its_copy_leaves_no_volume(
+    guest_with_big_raw_disk: str, system_conn: libvirt.virConnect
+) -> None:
+    name = guest_with_big_raw_disk
+    before = pool_volumes(system_conn)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: state_of(app.main.table, name) == "shut off", timeout=20)
+        await clone_by_keys(pilot, app, name, f"{name}-clone", CloneMode.FULL)
+        await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen))
+        step = app.screen.query_one("#progress-step")
+        await wait_until(pilot, lambda: "copying vda" in str(step.render()))
+        pool = system_conn.storagePoolLookupByName(TEST_POOL)
+        assert f"{name}-clone.raw" in pool.listVolumes()  # under way (a rescan is refused meanwhile)
+        await pilot.press("escape")
+        assert "Cancelling" in str(step.render())
+        await wait_until(pilot, lambda: "cancelled; nothing was left behind" in notes(app), timeout=60)
+        assert not isinstance(app.screen, ProgressScreen)
+    assert pool_volumes(system_conn) == before
+    assert f"{name}-clone" not in virsh("list", "--all", "--name")
+
+
+@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "qemu+ssh"])
+async def test_upload_and_download_are_byte_identical(
+    over_ssh: bool, sshd: SshServer, tmp_path: Path, system_conn: libvirt.virConnect
+) -> None:
+    ensure_pool(system_conn)
+    host = LOCAL
+    if over_ssh:
+        ssh = ssh_wrapper(tmp_path / "ssh", sshd.known_hosts, tmp_path / "ssh-args.log")
+        host = HostConfig("ssh-local", sshd.uri(sshd.user_key, ssh))
+    source = tmp_path / "image.bin"
+    with open(source, "wb") as file:  # data, a hole, data: the hole must stay one
+        file.write(os.urandom(3 * 1024 * 1024))
+        file.seek(3 * 1024 * 1024, os.SEEK_CUR)
+        file.write(os.urandom(1024 * 1024 + 17))
+    volume = f"tuivirt-it-{uuid.uuid4().hex[:8]}.img"
+    back = tmp_path / "back.img"
+    app = TuivirtApp([host], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: host.uri in app.fleet.sessions, timeout=30)
+            await pilot.press("P")
+            await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+            screen = app.screen
+            assert isinstance(screen, StorageScreen)
+            key = pool_key(host.uri, TEST_POOL)
+            await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
+            assert screen.pools.select_key(key)
+            await pilot.press("tab", "u")
+            await wait_until(pilot, lambda: isinstance(app.screen, UploadFormScreen))
+            await fill(pilot, app.screen, "source", str(source))
+            await fill(pilot, app.screen, "volume", volume)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: f"uploaded into {TEST_POOL}/{volume}" in notes(app), timeout=60)
+            await wait_until(pilot, lambda: screen.volumes.item(volume) is not None, timeout=20)
+            assert screen.volumes.cell_text(volume, "used_by") == "orphan"
+            on_host = system_conn.storagePoolLookupByName(TEST_POOL).storageVolLookupByName(volume).path()
+            assert sha256(on_host) == sha256(source)
+            assert os.stat(on_host).st_blocks * 512 < 5 * 1024 * 1024  # the hole stayed a hole
+
+            assert screen.volumes.select_key(volume)
+            await pilot.press("D")
+            await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+            await fill(pilot, app.screen, "value", str(back))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: f"downloaded to {back}" in notes(app), timeout=60)
+            assert sha256(back) == sha256(source)
+            assert not Path(f"{back}.part").exists()
+
+            await pilot.press("d")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: screen.volumes.item(volume) is None, timeout=20)
+            assert volume not in pool_volumes(system_conn)
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            system_conn.storagePoolLookupByName(TEST_POOL).storageVolLookupByName(volume).delete(0)
