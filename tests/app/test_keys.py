@@ -73,7 +73,7 @@ async def test_remapped_key_keeps_its_place_in_the_footer() -> None:
 
 
 async def test_unknown_id_and_clash_are_reported_and_quit_stays() -> None:
-    keymap = {"guest.nonsense": "x", "guest.start": "q", "guest.pause": "P"}
+    keymap = {"guest.nonsense": "x", "guest.start": "q", "guest.pause": "Z"}
     app = TuivirtApp([DEMO], config=Config(keymap=keymap))
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot, app, "backup")  # shut off: start applies
@@ -81,7 +81,7 @@ async def test_unknown_id_and_clash_are_reported_and_quit_stays() -> None:
         assert "keys.guest.nonsense: no such binding id" in warnings
         assert "keys.guest.start = 'q': q is already app.quit" in warnings
         assert "guest.pause" not in warnings  # a good entry is applied, not reported
-        assert app.keymap_in_force == {"guest.pause": "P"}
+        assert app.keymap_in_force == {"guest.pause": "Z"}
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running  # q still quits; it did not start the guest

@@ -24,6 +24,7 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
+from tuivirt.ui.dialogs.clone_form import CloneFormScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen
 from tuivirt.ui.dialogs.help import HelpScreen
@@ -33,6 +34,7 @@ from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.storage.screen import StorageScreen
 from tuivirt.ui.widgets.console_pane import ConsolePane
 from tuivirt.ui.widgets.domains_table import DomainsTable
 
@@ -187,6 +189,26 @@ async def editor_disks(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def storage(pilot: Pilot[Any]) -> None:
+    """Pools above, the chosen pool's volumes below with the guests that use them."""
+    await guests_shown(pilot)
+    await pilot.press("P")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, StorageScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, StorageScreen)
+    await wait_until(pilot, lambda: screen.volumes.row_count > 0)
+    await pilot.pause()
+
+
+async def clone_form(pilot: Pilot[Any]) -> None:
+    """C on a shut-off guest: each disk and what happens to it, and the room in the pool."""
+    await on_guest(pilot, "build-runner")
+    await pilot.press("C")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CloneFormScreen))
+    still(pilot)
+    await pilot.pause()
+
+
 SCENES: dict[str, Scene] = {
     "main": main,
     "details": details,
@@ -203,6 +225,8 @@ SCENES: dict[str, Scene] = {
     "console_closed": console_closed,
     "editor_memory": editor_memory,
     "editor_disks": editor_disks,
+    "storage": storage,
+    "clone_form": clone_form,
 }
 
 

@@ -1,5 +1,5 @@
-"""Ctrl+P: every guest action that applies to the selected (or marked) guests, by name, and the
-editor of the guest under the cursor."""
+"""Ctrl+P: every guest action that applies to the selected (or marked) guests, by name, the editor
+and clone of the guest under the cursor, and storage."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tuivirt.backend.ops.actions import SPECS
+from tuivirt.backend.ops.storage.clone_source import clone_refusal
 from tuivirt.ui.screens.main import MainScreen
 
 
@@ -34,6 +35,9 @@ class GuestCommands(Provider):
                 (f"Edit: {name}", partial(screen.action_open, "editor"), "e: CPU, memory, disks, NICs")
             )
             commands.append((f"Edit XML: {name}", partial(screen.action_open, "xml"), "E: virsh edit"))
+            if not clone_refusal(row.domain.state):
+                commands.append((f"Clone: {name}", partial(screen.action_open, "clone"), "C: virt-clone"))
+        commands.append(("Storage", partial(screen.action_fleet_screen, "storage"), "P: pools and volumes"))
         return commands
 
     async def discover(self) -> Hits:

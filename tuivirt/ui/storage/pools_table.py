@@ -63,11 +63,11 @@ DELETE_CHOICES = [
 
 class PoolsTable(SnapshotTable[PoolRow]):
     BINDINGS = [
-        Binding("enter", "volumes", "Volumes", id="pools.volumes"),
+        Binding("enter", "volumes", "Volumes", show=False, id="pools.volumes"),
         Binding("s", "start", "Start", id="pools.start"),
         Binding("x", "stop", "Stop", id="pools.stop"),
-        Binding("R", "rescan", "Rescan", id="pools.rescan"),
-        Binding("a", "autostart", "Autostart", id="pools.autostart"),
+        Binding("R", "rescan", "Rescan", show=False, id="pools.rescan"),
+        Binding("a", "autostart", "Autostart", show=False, id="pools.autostart"),
         Binding("n", "define", "New pool", id="pools.define"),
         Binding("d,delete", "delete", "Delete", id="pools.delete"),
     ]

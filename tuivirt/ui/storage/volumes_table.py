@@ -46,10 +46,10 @@ VOLUME_COLUMNS: list[Column[VolumeInfo]] = [
 
 class VolumesTable(SnapshotTable[VolumeInfo]):
     BINDINGS = [
-        Binding("escape", "pools", "Pools", id="volumes.pools"),
+        Binding("escape", "pools", "Pools", show=False, id="volumes.pools"),
         Binding("n", "create", "New volume", id="volumes.create"),
         Binding("d,delete", "delete", "Delete", id="volumes.delete"),
-        Binding("z", "resize", "Resize", id="volumes.resize"),
+        Binding("z", "resize", "Resize", show=False, id="volumes.resize"),
         Binding("u", "upload", "Upload", id="volumes.upload"),
         Binding("D", "download", "Download", id="volumes.download"),
     ]
