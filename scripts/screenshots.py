@@ -18,6 +18,7 @@ from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.ops.edit.guest_config import read_config
 from tuivirt.backend.ops.edit.settings import CpuMemoryChange, Where, apply_cpu_memory
 from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot, revert_snapshot
+from tuivirt.backend.ops.storage.volumes import create_volume
 from tuivirt.cli import demo_uri
 from tuivirt.testbed import testguest
 from tuivirt.testbed.testnode import write_node_file
@@ -109,6 +110,25 @@ async def shoot_editor(filename: str = "editor-100x30.svg") -> None:
     print(OUT / filename)
 
 
+async def shoot_storage(filename: str = "storage-100x30.svg") -> None:
+    """The demo's pool and its volumes, one of them an ISO no guest uses (an orphan)."""
+    app = TuivirtApp([HostConfig("demo", demo_uri())], config_file=OUT / "unused.toml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        while app.main.table.row_count == 0:
+            await pilot.pause(0.05)
+        session = app.fleet.session(demo_uri())
+        iso = partial(
+            create_volume, pool_name="demo-pool", name="debian-12.8-netinst.iso", size=660 << 20, fmt="raw"
+        )
+        session.call(iso)
+        await pilot.press("P")
+        await pilot.pause(1.0)
+        await pilot.press("tab", "down", "down")
+        await pilot.pause(0.5)
+        app.save_screenshot(filename, str(OUT))
+    print(OUT / filename)
+
+
 async def shoot_console(filename: str = "console-100x30.svg") -> None:
     try:
         conn = libvirt.open("qemu:///system")
@@ -153,6 +173,7 @@ async def main() -> None:
         await shoot("health-100x30.svg", (100, 30), ["O"], hosts)
     await shoot_snapshots()
     await shoot_editor()
+    await shoot_storage()
     await shoot_console()
 
 
