@@ -17,7 +17,7 @@ from typing import Any
 import libvirt
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import Input, ProgressBar, Select
 
 from tests.app.helpers import key_of, state_of
 from tests.app.test_create_form import type_into
@@ -31,6 +31,7 @@ from tests.integration.conftest import (
     ssh_wrapper,
     virsh,
 )
+from tests.integration.second_host import SecondHost
 from tests.integration.test_console import open_console, reach_prompt
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
@@ -220,3 +221,61 @@ async def test_upload_and_download_are_byte_identical(
     finally:
         with contextlib.suppress(libvirt.libvirtError):
             system_conn.storagePoolLookupByName(TEST_POOL).storageVolLookupByName(volume).delete(0)
+
+
+async def test_a_host_lost_mid_upload_names_the_partial_volume(
+    second_host: SecondHost, tmp_path: Path
+) -> None:
+    """The second host's libvirtd killed during an upload: one line says what failed and that the
+    partial volume is left on the host, to delete (it cannot be removed while the host is down)."""
+    conn = libvirt.open(second_host.uri)
+    pool_xml = (
+        "<pool type='dir'><name>uploads</name><target><path>/var/lib/libvirt/uploads</path></target></pool>"
+    )
+    pool = conn.storagePoolDefineXML(pool_xml, 0)
+    pool.build(0)
+    pool.create(0)
+    conn.close()
+    source = tmp_path / "big.img"
+    with open(source, "wb") as file:  # 2 GiB of data (no holes: all of it crosses the link)
+        block = b"\x01" * (1 << 20)
+        for _ in range(2048):
+            file.write(block)
+    host = HostConfig("second", second_host.uri)
+    app = TuivirtApp([host], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: host.uri in app.fleet.snapshots, timeout=30)
+            await wait_until(pilot, lambda: app.fleet.snapshots[host.uri].status.value == "up", timeout=30)
+            await pilot.press("P")
+            await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+            screen = app.screen
+            assert isinstance(screen, StorageScreen)
+            key = pool_key(host.uri, "uploads")
+            await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
+            assert screen.pools.select_key(key)
+            await pilot.press("tab", "u")
+            await wait_until(pilot, lambda: isinstance(app.screen, UploadFormScreen))
+            await fill(pilot, app.screen, "source", str(source))
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen))
+            bar = app.screen.query_one(ProgressBar)
+            await wait_until(pilot, lambda: (bar.progress or 0) > 64 << 20)  # under way
+            second_host.kill_daemon()
+            await wait_until(pilot, lambda: "Upload into uploads on second" in notes(app), timeout=30)
+            line = next(n for n in notes(app).split("\n") if "Upload into uploads" in n)
+            assert "the partial volume uploads/big.img is left on the host" in line, line
+            assert "Traceback" not in notes(app)
+    finally:
+        second_host.start_daemon()
+        conn = libvirt.open(second_host.uri)
+        pool = conn.storagePoolLookupByName("uploads")
+        pool.refresh(0)
+        leftover = pool.listVolumes()
+        for name in leftover:
+            pool.storageVolLookupByName(name).delete(0)
+        pool.destroy()
+        pool.delete(0)
+        pool.undefine()
+        conn.close()
+    assert leftover == ["big.img"]  # as the line said
