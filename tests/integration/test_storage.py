@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.conftest import wait_until
 from tests.integration.conftest import (
     SYSTEM_URI,
     TEST_POOL,
+    RecordingApp,
     SshServer,
     _remove_guest,
     ensure_pool,
@@ -149,15 +151,18 @@ async def test_a_clone_cancelled_during_its_copy_leaves_no_volume(
 ) -> None:
     name = guest_with_big_raw_disk
     before = pool_volumes(system_conn)
-    app = TuivirtApp([LOCAL], refresh=0.5)
+    app = RecordingApp([LOCAL], refresh=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: state_of(app.main.table, name) == "shut off", timeout=20)
         await clone_by_keys(pilot, app, name, f"{name}-clone", CloneMode.FULL)
         await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen))
         step = app.screen.query_one("#progress-step")
         await wait_until(pilot, lambda: "copying vda" in str(step.render()))
+        copying_since = time.monotonic()
         pool = system_conn.storagePoolLookupByName(TEST_POOL)
         assert f"{name}-clone.raw" in pool.listVolumes()  # under way (a rescan is refused meanwhile)
+        # The copy runs on a connection of its own: the host's ticks go on (every 0.5 s) meanwhile.
+        await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, copying_since)) >= 2, timeout=2)
         await pilot.press("escape")
         assert "Cancelling" in str(step.render())
         await wait_until(pilot, lambda: "cancelled; nothing was left behind" in notes(app), timeout=60)
