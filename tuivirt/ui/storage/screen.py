@@ -46,7 +46,7 @@ class StorageScreen(Keymapped, Screen[None]):
     BINDINGS = [
         Binding("r", "read", "Read again", id="storage.read"),
         Binding("question_mark", "help", "Keys", id="storage.help"),
-        Binding("P,q", "app.pop_screen", "Back", id="storage.close"),
+        Binding("escape,P", "app.pop_screen", "Back", id="storage.close"),
     ]
 
     def __init__(self, fleet: Fleet) -> None:
