@@ -200,3 +200,15 @@ async def test_p_opens_storage_from_the_main_screen_and_back() -> None:
         await pilot.press("P")
         await wait_until(pilot, lambda: not isinstance(app.screen, StorageScreen))
         assert key_of(app.main.table, "web-01") is not None
+
+
+async def test_a_host_that_goes_away_takes_its_pools_and_brings_them_back() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_storage(pilot, app)
+        app.fleet.disconnect(DEMO.uri)
+        await wait_until(pilot, lambda: screen.pools.row_count == 0)
+        assert screen.volumes.row_count == 0
+        app.fleet.connect(DEMO.uri)
+        await wait_until(pilot, lambda: screen.pools.item(POOL) is not None)
+        await wait_until(pilot, lambda: screen.volumes.row_count == 14)

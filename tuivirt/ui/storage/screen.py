@@ -103,10 +103,19 @@ class StorageScreen(Keymapped, Screen[None]):
         call_host(self, job, partial(PoolsRead, uri), group=f"pools {uri}", exclusive=True)
 
     def _check_events(self) -> None:
-        """Pools defined, started, stopped or rescanned (here, by virsh, by anyone): read again."""
-        for uri in self._up_hosts():
+        """Pools defined, started, stopped or rescanned (here, by virsh, by anyone): read again.
+        A host that went down loses its rows until it is back (and read then)."""
+        up = self._up_hosts()
+        for uri in up:
             if self.fleet.sessions[uri].storage_changes != self._events_seen.get(uri):
                 self._read_host(uri)
+        gone = [k for k in self.pools.keys if (row := self.pools.item(k)) and row.host_uri not in up]
+        if gone:
+            for row in filter(None, map(self.pools.item, gone)):
+                self._events_seen.pop(row.host_uri, None)
+            self.pools.update_items({}, replace_keys=gone)
+            self._show_status()
+            self._read_volumes()
 
     @on(PoolsRead)
     def _pools_read(self, message: PoolsRead) -> None:
