@@ -94,9 +94,11 @@ class HostSession:
         self._shared: SharedConnection | None = None  # the same, lent to callers of call()
         self._callback_ids: list[int] = []
         self._pool_callback_ids: list[int] = []
-        # Counts libvirt's storage pool events (defined, started, refreshed …): the storage screen
-        # reads its pools again when this moves, instead of on every tick.
+        self._network_callback_ids: list[int] = []
+        # Count libvirt's storage pool and network events (defined, started, refreshed …): the
+        # storage and network screens read again when these move, instead of on every tick.
         self.storage_changes = 0
+        self.network_changes = 0
         self._poller: HostPoller | None = None
         self._last: HostSnapshot | None = None
 
@@ -143,6 +145,9 @@ class HostSession:
     def _on_pool_event(self, *_args: object) -> None:
         """Runs on the event loop thread: count it, nothing else."""
         self.storage_changes += 1
+
+    def _on_network_event(self, *_args: object) -> None:
+        self.network_changes += 1
 
     def _on_close(self, reason: int) -> None:
         """Runs on the event loop thread when the connection dies."""
@@ -219,6 +224,11 @@ class HostSession:
                 libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH,
             )
         ]
+        self._network_callback_ids = [
+            conn.networkEventRegisterAny(
+                None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._on_network_event, None
+            )
+        ]
         self._poller = HostPoller(self.config, read_facts(conn))
 
     def _facts(self) -> HostFacts:
@@ -282,9 +292,12 @@ class HostSession:
             for callback_id in self._pool_callback_ids:
                 with contextlib.suppress(libvirt.libvirtError):
                     conn.storagePoolEventDeregisterAny(callback_id)
+            for callback_id in self._network_callback_ids:
+                with contextlib.suppress(libvirt.libvirtError):
+                    conn.networkEventDeregisterAny(callback_id)
             with contextlib.suppress(libvirt.libvirtError):
                 conn.unregisterCloseCallback()
-        self._callback_ids, self._pool_callback_ids = [], []
+        self._callback_ids, self._pool_callback_ids, self._network_callback_ids = [], [], []
         shared.close()  # now, or when the last call() on it returns
 
 

@@ -30,6 +30,7 @@ from tuivirt.ui.guest_clone import GuestCloner
 from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
+from tuivirt.ui.networks.screen import NetworksScreen
 from tuivirt.ui.pending import PendingActions
 from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.create_messages import Created
@@ -62,7 +63,7 @@ GUEST_KEYS: list[tuple[Action, str, bool]] = [
     (Action.SNAPSHOT, "T", False),
 ]
 
-FLEET_SCREENS = {"hosts": HostsScreen, "health": HealthScreen, "storage": StorageScreen}
+FLEET_SCREENS = dict(hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen)
 
 
 def _states(uri: str, snapshot: HostSnapshot) -> dict[str, DomainState]:
@@ -98,6 +99,7 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("H", "fleet_screen('hosts')", "Hosts", id="main.hosts"),
         Binding("O", "fleet_screen('health')", "Health", id="main.health"),
         Binding("P", "fleet_screen('storage')", "Storage", show=False, id="main.storage"),
+        Binding("N", "fleet_screen('networks')", "Networks", show=False, id="main.networks"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),

@@ -15,7 +15,7 @@ from tuivirt.backend.ops.storage.pools import PoolInfo
 from tuivirt.format import format_bytes, format_pct, yes_no
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.pool_form import PoolFormScreen, PoolRequest
-from tuivirt.ui.storage.changes import change
+from tuivirt.ui.host_change import change
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 from tuivirt.ui.widgets.table_layout import Column
 

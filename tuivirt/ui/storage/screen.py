@@ -20,8 +20,8 @@ from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
 from tuivirt.backend.ops.storage.volumes import VolumeInfo, list_volumes
 from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.host_calls import HostReply, call_host
+from tuivirt.ui.host_change import ChangeDone
 from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.storage.changes import StorageDone
 from tuivirt.ui.storage.pools_table import PoolRow, PoolsTable, pool_key
 from tuivirt.ui.storage.volumes_table import VolumesTable
 from tuivirt.ui.widgets.app_footer import AppFooter
@@ -186,8 +186,8 @@ class StorageScreen(Keymapped, Screen[None]):
 
     # -- changes -----------------------------------------------------------------------
 
-    @on(StorageDone)
-    def _done(self, message: StorageDone) -> None:
+    @on(ChangeDone)
+    def _done(self, message: ChangeDone) -> None:
         if isinstance(message.outcome, HostCallError):
             cancelled = message.outcome.cancelled
             self.notify(str(message.outcome), severity="warning" if cancelled else "error", timeout=10)

@@ -18,8 +18,8 @@ from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.upload_form import UploadFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.dialogs.volume_form import VolumeFormScreen, VolumeRequest
+from tuivirt.ui.host_change import ChangeDone, change
 from tuivirt.ui.long_work import run_long
-from tuivirt.ui.storage.changes import StorageDone, change
 from tuivirt.ui.storage.pools_table import PoolRow
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 from tuivirt.ui.widgets.table_layout import Column
@@ -156,7 +156,7 @@ class VolumesTable(SnapshotTable[VolumeInfo]):
             if request is not None:
                 work = lambda conn, meter: upload(conn, request, meter)  # noqa: E731
                 what = f"Upload into {pool.pool.name}"
-                run_long(self, self._fleet, pool.host_uri, work, what, partial(StorageDone, pool.host_uri))
+                run_long(self, self._fleet, pool.host_uri, work, what, partial(ChangeDone, pool.host_uri))
 
         self.app.push_screen(UploadFormScreen(pool.host, pool.pool, rows, cursor), chosen)
 
@@ -170,7 +170,7 @@ class VolumesTable(SnapshotTable[VolumeInfo]):
                 path = os.path.abspath(os.path.expanduser(path))
                 work = lambda conn, meter: download(conn, pool.pool.name, volume.name, path, meter)  # noqa: E731
                 what = f"Download {volume.name}"
-                run_long(self, self._fleet, pool.host_uri, work, what, partial(StorageDone, pool.host_uri))
+                run_long(self, self._fleet, pool.host_uri, work, what, partial(ChangeDone, pool.host_uri))
 
         note = f"{volume.name} ({format_bytes(volume.allocation)} on disk) to a file on this machine."
         problem = lambda text: check_download(os.path.expanduser(text))  # noqa: E731

@@ -1,5 +1,5 @@
-"""How the storage tables change things on a host: on a worker, the outcome back to the screen as
-StorageDone (which says it and reads that host's pools again)."""
+"""How the storage and network tables change things on a host: on a worker, the outcome back to
+their screen as ChangeDone (which says it and reads that host again)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.ui.host_calls import HostReply, call_host
 
 
-class StorageDone(HostReply[str]):
+class ChangeDone(HostReply[str]):
     """What was done on host ``uri`` (to report), or why it failed."""
 
     def __init__(self, uri: str, outcome: str | HostCallError) -> None:
@@ -21,4 +21,4 @@ class StorageDone(HostReply[str]):
 
 
 def change(node: Widget, fleet: Fleet, uri: str, work: Callable[[Any], str], what: str) -> None:
-    call_host(node, lambda: fleet.call(uri, work, what=what), lambda outcome: StorageDone(uri, outcome))
+    call_host(node, lambda: fleet.call(uri, work, what=what), lambda outcome: ChangeDone(uri, outcome))

@@ -1,0 +1,1 @@
+"""`N`: virtual networks of every host and their DHCP leases."""
