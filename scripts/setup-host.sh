@@ -10,6 +10,7 @@ PACKAGES=(
   libvirt-dev pkg-config gcc python3-dev  # to build libvirt-python from PyPI
   qemu-system-x86 qemu-utils              # the hypervisor and qemu-img
   busybox-static cpio                     # the offline test guest's initramfs
+  dnsmasq-base                            # DHCP on libvirt's default network
   osinfo-db                               # OS variants for the new-guest form
   tmux                                    # terminal tests and benchmarks
   openssh-server                          # the qemu+ssh:// tests run their own sshd on 127.0.0.1
@@ -42,6 +43,16 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 virsh -c "$URI" version >/dev/null || { echo "libvirtd does not answer on $URI" >&2; exit 1; }
+
+# libvirt's default NAT network (dnsmasq hands out the addresses): the test guest has a NIC on it.
+if ! virsh -c "$URI" net-info default >/dev/null 2>&1; then
+  say "defining the default network"
+  virsh -c "$URI" net-define /usr/share/libvirt/networks/default.xml >/dev/null
+fi
+if [[ ! $(virsh -c "$URI" net-info default) =~ Active:\ +yes ]]; then
+  say "starting the default network"
+  virsh -c "$URI" net-start default >/dev/null
+fi
 
 # The venv, reinstalled only when pyproject.toml changed.
 stamp=.venv/.setup-stamp

@@ -282,7 +282,7 @@ def second_host_guest(second_host: SecondHost, guest_images: testguest.GuestImag
     """A shut-off test guest on the second host; removed afterwards, with the daemon up again."""
     name = f"tuivirt-ns-{uuid.uuid4().hex[:8]}"
     conn = libvirt.open(second_host.uri)
-    testguest.define(conn, name, guest_images)
+    testguest.define(conn, name, guest_images, network=None)  # (that host has no default network)
     conn.close()
     yield name
     second_host.start_daemon()

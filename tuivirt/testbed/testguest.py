@@ -43,7 +43,11 @@ MODULES = (
     "../net/core/failover.ko",
     "net/net_failover.ko",
     "net/virtio_net.ko",
+    "char/virtio_console.ko",  # virtio-serial: the guest agent's channel
 )
+AGENT_PACKAGE = "qemu-guest-agent"
+AGENT_CHANNEL = "org.qemu.guest_agent.0"
+NETWORK = "default"  # libvirt's NAT network (scripts/setup-host.sh defines and starts it)
 
 INIT_SCRIPT = f"""#!/bin/busybox sh
 /bin/busybox --install -s
@@ -52,6 +56,17 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 hostname tuivirt-guest
 for module in /lib/modules/*.ko; do insmod "$module"; done
+# The guest agent on its virtio-serial port (no udev here: the port is found by its name).
+for port in /sys/class/virtio-ports/*; do
+  [ "$(cat "$port/name" 2>/dev/null)" = {AGENT_CHANNEL} ] || continue
+  qemu-ga -d -m virtio-serial -p "/dev/${{port##*/}}" -f /run/qga.pid -t /run
+done
+# An address by DHCP, in the background: the shell does not wait for it.
+ip link set lo up
+if ip link show eth0 >/dev/null 2>&1; then
+  ip link set eth0 up
+  udhcpc -q -S -i eth0 -x hostname:tuivirt-guest -s /etc/udhcpc.script >/dev/null 2>&1 &
+fi
 export HOME=/root PS1='{PROMPT}'
 echo
 echo "{BANNER}: kernel $(uname -r)"
@@ -115,14 +130,70 @@ def _fetch_kernel(dest: Path, modules: Path) -> None:
         dest.with_suffix(".tmp").replace(dest)
 
 
-def _build_initramfs(dest: Path, modules: Path) -> None:
+# What udhcpc runs on a lease: set the address and the default route.
+UDHCPC_SCRIPT = """#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+    ;;
+esac
+exit 0
+"""
+# qemu-ga shuts down and reboots through /sbin/shutdown, which busybox does not have.
+SHUTDOWN_SCRIPT = """#!/bin/sh
+case " $* " in *" -r "*) exec reboot -f ;; *) exec poweroff -f ;; esac
+"""
+GUEST_FILES = {
+    "etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
+    "etc/shadow": "root:*:19000:0:99999:7:::\n",  # qemu-ga's set-user-password runs chpasswd on it
+    "etc/group": "root:x:0:\n",
+    "etc/os-release": 'NAME="tuivirt test guest"\nID=tuivirt\nVERSION_ID=1\nPRETTY_NAME="tuivirt test guest 1"\n',
+    "etc/udhcpc.script": UDHCPC_SCRIPT,
+    "sbin/shutdown": SHUTDOWN_SCRIPT,
+}
+
+
+def _fetch_agent(dest: Path) -> None:
+    """qemu-ga from Debian's package (downloaded, not installed) and the libraries it needs, as the
+    host has them (ldd), into the folder ``dest`` laid out as the guest's root."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        work.chmod(0o777)
+        _run(["apt-get", "download", "-q", AGENT_PACKAGE], cwd=work)
+        deb = next(work.glob("*.deb"))
+        _run(["dpkg-deb", "-x", str(deb), str(work / "root")])
+        binary = work / "root" / "usr" / "sbin" / "qemu-ga"
+        staging = dest.with_suffix(".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "usr" / "sbin").mkdir(parents=True)
+        shutil.copy2(binary, staging / "usr" / "sbin" / "qemu-ga")
+        for line in _run(["ldd", str(binary)]).splitlines():
+            if "not found" in line:
+                raise RuntimeError(f"qemu-ga needs a library this host lacks: {line.strip()}")
+            match = re.search(r"(/\S+)", line)
+            if match:
+                library = Path(match.group(1))
+                target = staging / library.relative_to("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(library.resolve(), target)
+        shutil.rmtree(dest, ignore_errors=True)
+        staging.replace(dest)
+
+
+def _build_initramfs(dest: Path, modules: Path, agent: Path) -> None:
     if not BUSYBOX.exists():
         raise RuntimeError(f"{BUSYBOX} is missing: install busybox-static")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "root", "etc"):
+        for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "root", "etc", "run"):
             (root / sub).mkdir(parents=True)
+        shutil.copytree(agent, root, dirs_exist_ok=True)
         shutil.copytree(modules, root / "lib" / "modules")
+        for name, text in GUEST_FILES.items():
+            (root / name).write_text(text)
+            (root / name).chmod(0o755 if name.startswith("sbin/") or name.endswith(".script") else 0o644)
         shutil.copy2(BUSYBOX, root / "bin" / "busybox")
         init = root / "init"
         init.write_text(INIT_SCRIPT)
@@ -144,13 +215,15 @@ def build(cache: Path | None = None) -> GuestImages:
     """Make the kernel and initramfs once; later calls return the cached files."""
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    # (initramfs-virtio: a cache from before the modules went in is not taken for this one)
-    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-virtio.gz")
-    modules = folder / "modules"
+    # (initramfs-agent: a cache from before the agent went in is not taken for this one)
+    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-agent.gz")
+    modules, agent = folder / "modules-agent", folder / "agent"
     if not images.kernel.exists() or not modules.is_dir():
         _fetch_kernel(images.kernel, modules)
+    if not agent.is_dir():
+        _fetch_agent(agent)
     if not images.initrd.exists():
-        _build_initramfs(images.initrd, modules)
+        _build_initramfs(images.initrd, modules, agent)
     # qemu runs as libvirt-qemu: every folder on the way and both files must be readable.
     for path in (images.kernel, images.initrd):
         path.chmod(0o644)
@@ -162,9 +235,15 @@ def build(cache: Path | None = None) -> GuestImages:
 
 
 def domain_xml(
-    name: str, images: GuestImages, memory_mib: int = 128, vcpus: int = 1, disk: str | None = None
+    name: str,
+    images: GuestImages,
+    memory_mib: int = 128,
+    vcpus: int = 1,
+    disk: str | None = None,
+    network: str | None = NETWORK,
 ) -> str:
-    """Domain XML that boots the test guest with a pty serial console and no graphics.
+    """Domain XML that boots the test guest with a pty serial console, the guest agent's channel,
+    a NIC on ``network`` (None: no NIC) and no graphics.
 
     ``disk``: a qcow2 file attached as vda (the guest boots without it; it is there to be deleted).
     """
@@ -185,6 +264,12 @@ def domain_xml(
         ET.SubElement(disk_el, "driver", name="qemu", type="qcow2")
         ET.SubElement(disk_el, "source", file=disk)
         ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
+    if network:
+        interface = ET.SubElement(devices, "interface", type="network")
+        ET.SubElement(interface, "source", network=network)
+        ET.SubElement(interface, "model", type="virtio")
+    channel = ET.SubElement(devices, "channel", type="unix")
+    ET.SubElement(channel, "target", type="virtio", name=AGENT_CHANNEL)
     serial = ET.SubElement(devices, "serial", type="pty")
     ET.SubElement(serial, "target", port="0")
     console = ET.SubElement(devices, "console", type="pty")
@@ -193,10 +278,14 @@ def domain_xml(
 
 
 def define(
-    conn: libvirt.virConnect, name: str, images: GuestImages | None = None, disk: str | None = None
+    conn: libvirt.virConnect,
+    name: str,
+    images: GuestImages | None = None,
+    disk: str | None = None,
+    network: str | None = NETWORK,
 ) -> libvirt.virDomain:
     """Define (not start) a persistent test guest called ``name``."""
-    return conn.defineXML(domain_xml(name, images or build(), disk=disk))
+    return conn.defineXML(domain_xml(name, images or build(), disk=disk, network=network))
 
 
 def main(argv: list[str] | None = None) -> int:
