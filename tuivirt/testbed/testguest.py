@@ -149,7 +149,8 @@ GUEST_FILES = {
     "etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
     "etc/shadow": "root:*:19000:0:99999:7:::\n",  # qemu-ga's set-user-password runs chpasswd on it
     "etc/group": "root:x:0:\n",
-    "etc/os-release": 'NAME="tuivirt test guest"\nID=tuivirt\nVERSION_ID=1\nPRETTY_NAME="tuivirt test guest 1"\n',
+    "etc/os-release": 'NAME="tuivirt test guest"\nID=tuivirt\nVERSION_ID=1\n'
+    'PRETTY_NAME="tuivirt test guest 1"\n',
     "etc/udhcpc.script": UDHCPC_SCRIPT,
     "sbin/shutdown": SHUTDOWN_SCRIPT,
 }
