@@ -16,8 +16,10 @@ from textual.widget import Widget
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
+from tuivirt.backend.ops.agent_actions import agent_shutdown
 from tuivirt.backend.ops.delete import DeleteOptions, plan_delete
 from tuivirt.backend.ops.snapshots import SnapshotRequest, default_name
+from tuivirt.ui.agent_menu import AgentMenu
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen, DeleteTarget
@@ -174,9 +176,11 @@ class GuestActions(Widget):
         body = (
             f"{target.name} on {target.host_name} is still {state} {timeout:g} s after the shutdown "
             "request.\n"
-            "The guest may ignore ACPI shutdown requests. Force it off (unsaved data is lost)?"
+            "The guest may ignore ACPI shutdown requests. Its guest agent, if it runs one, can shut it "
+            "down from inside; or force it off (unsaved data is lost)."
         )
         choices = [
+            ("agent", "a", "Shut down via agent"),
             ("force", "f", "Force off"),
             ("wait", "w", "Keep waiting"),
             ("cancel", "c", "Stop waiting"),
@@ -185,6 +189,9 @@ class GuestActions(Widget):
         def chosen(choice: str | None) -> None:
             if choice == "force":
                 self.start(SPECS[Action.FORCE_OFF], [target])
+            elif choice == "agent":  # and wait again for the guest to go
+                self._pending.extend(target.key, time.monotonic(), self._shutdown_timeout)
+                self.screen.query_one(AgentMenu).run(target, agent_shutdown, "Shut down through the agent")
             elif choice == "wait":
                 self._pending.extend(target.key, time.monotonic(), self._shutdown_timeout)
             else:

@@ -92,6 +92,10 @@ class DomainSnapshot:
     managed_save: bool | None = None  # a managed save image waits: start restores it
     snapshots: int | None = None  # how many (read at most once a minute, and after changes)
     next_boot: tuple[str, ...] | None = None  # what the next boot changes (read with snapshots)
+    os_name: str | None = None  # from the guest agent (kept while the guest is shut off)
+    ip: str | None = None  # the first IPv4 address, from ip_source
+    ip_source: str = ""  # agent, DHCP lease, ARP
+    agent: str = ""  # connected, disconnected, "no agent channel", or "" (not known)
 
     @property
     def memory_pct(self) -> float | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import libvirt
 
+from tuivirt.backend.live.guest_facts import GuestFactsReader, GuestLine
 from tuivirt.backend.live.models import (
     DomainSnapshot,
     DomainState,
@@ -93,6 +94,10 @@ def _slow_facts(dom: libvirt.virDomain, state: int, persistent: bool) -> SlowFac
         return count, None
 
 
+def _line_of(d: DomainSnapshot) -> GuestLine:
+    return GuestLine(d.os_name, d.ip, d.ip_source, d.agent)
+
+
 class HostPoller:
     """Turns one connection into snapshots; keeps counters and caches between ticks."""
 
@@ -116,6 +121,7 @@ class HostPoller:
         self._slow: dict[str, SlowFacts] = {}
         self._counts_due: float | None = None  # monotonic time of the next full read
         self._counts_stale: set[str] = set()
+        self.guest_facts = GuestFactsReader()  # the OS and IP columns
 
     def invalidate(self, uuid: str | None = None) -> None:
         """Attributes (and the info() fallback of ``uuid``, or of all) must be read again."""
@@ -128,6 +134,7 @@ class HostPoller:
             self._info.pop(uuid, None)
             self._still.pop(uuid, None)
             self._counts_stale.add(uuid)
+            self.guest_facts.invalidate(uuid, started=True)
 
     def _read_attributes(self, conn: libvirt.virConnect) -> None:
         autostart = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
@@ -160,12 +167,15 @@ class HostPoller:
         read_counts = self._counts_due is not None and now >= self._counts_due
         if read_counts or self._counts_due is None:
             self._counts_due = now if self._counts_due is None else now + SNAPSHOT_COUNT_SECONDS
+        guests_due = self.guest_facts.due(now)
         domains = []
         for dom, stats in records:
             uuid = dom.UUIDString()
+            state = int(stats.get("state.state", 0))
             if read_counts or uuid in self._counts_stale:
-                state = int(stats.get("state.state", 0))
                 self._slow[uuid] = _slow_facts(dom, state, uuid in self._persistent)
+            if self.guest_facts.wanted(uuid, guests_due):
+                self.guest_facts.read(dom, uuid, DomainState.of(state).is_active, now)
             snapshot = self._domain(uuid, dom, stats, now)
             if snapshot is not None:
                 domains.append(snapshot)
@@ -173,6 +183,7 @@ class HostPoller:
         seen = {d.uuid for d in domains}
         if not self._counters.keys() <= seen or not self._info.keys() <= seen:  # guests went
             self._slow = {k: v for k, v in self._slow.items() if k in seen}
+            self.guest_facts.forget(seen)
             self._counters = {k: v for k, v in self._counters.items() if k in seen}
             self._info = {k: v for k, v in self._info.items() if k in seen}
             self._still = {k: v for k, v in self._still.items() if k in seen}
@@ -190,7 +201,13 @@ class HostPoller:
     ) -> DomainSnapshot | None:
         still = self._still.get(uuid)
         slow = self._slow.get(uuid, (None, None))
-        if still is not None and still[0] == stats and (still[1].snapshots, still[1].next_boot) == slow:
+        line = self.guest_facts.lines.get(uuid, GuestLine())
+        if (
+            still is not None
+            and still[0] == stats
+            and (still[1].snapshots, still[1].next_boot) == slow
+            and _line_of(still[1]) == line
+        ):
             return still[1]  # its counters keep their time: the next rate spans the whole stillness
         sampled_before = uuid in self._counters  # else no rate could be worked out this tick
         snapshot = self._new_domain(uuid, dom, stats, now)
@@ -229,6 +246,7 @@ class HostPoller:
             managed_save=uuid in self._managed_save,
             snapshots=self._slow.get(uuid, (None, None))[0],
             next_boot=self._slow.get(uuid, (None, None))[1],
+            **vars(self.guest_facts.lines.get(uuid, GuestLine())),
         )
         counters = counters_from_stats(stats, now)
         before = self._counters.get(uuid)

@@ -45,6 +45,8 @@ EVENT_STATES: dict[int, DomainState | None] = {
     libvirt.VIR_DOMAIN_EVENT_CRASHED: DomainState.CRASHED,
 }
 
+AGENT_CONNECTED, AGENT_GONE = -11, -12  # queued beside lifecycle events (refresh requests are -1)
+
 CLOSE_REASONS = {
     libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
     libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "the daemon closed the connection",
@@ -149,6 +151,12 @@ class HostSession:
     def _on_network_event(self, *_args: object) -> None:
         self.network_changes += 1
 
+    def _on_agent(self, _conn: object, dom: libvirt.virDomain, state: int, _reason: int, _o: object) -> None:
+        """The guest agent connected or went away (event loop thread): queued like a lifecycle event."""
+        connected = state == libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
+        self._events.put((dom.UUIDString(), AGENT_CONNECTED if connected else AGENT_GONE))
+        self._wake.set()
+
     def _on_close(self, reason: int) -> None:
         """Runs on the event loop thread when the connection dies."""
         self._lost = CLOSE_REASONS.get(reason, f"connection closed (reason {reason})")
@@ -215,7 +223,12 @@ class HostSession:
         # that have no close callbacks (the test driver), and with it this session and its history.
         conn.registerCloseCallback(_relay_close, weakref.ref(self))
         self._callback_ids = [
-            conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None)
+            conn.domainEventRegisterAny(
+                None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None
+            ),
+            conn.domainEventRegisterAny(
+                None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._on_agent, None
+            ),
         ]
         self._pool_callback_ids = [
             conn.storagePoolEventRegisterAny(None, event, self._on_pool_event, None)
@@ -261,6 +274,10 @@ class HostSession:
                 uuid, event = self._events.get_nowait()
             except queue.Empty:
                 break
+            if event in (AGENT_CONNECTED, AGENT_GONE):
+                self._poller.guest_facts.agent_event(uuid, connected=event == AGENT_CONNECTED)
+                self._tick_now = True
+                continue
             if event < 0 or EVENT_STATES.get(event) is None:  # refresh request, define, undefine
                 self._poller.invalidate(uuid or None)
                 self._tick_now = True

@@ -1,4 +1,5 @@
-"""What the details view shows of one guest: its disks, its network interfaces and its XML."""
+"""What the details view shows of one guest: its disks, its network interfaces with their addresses,
+what its agent knows, and its XML."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import libvirt
+
+from tuivirt.backend.live.guest_agent import (
+    NO_CHANNEL,
+    Addresses,
+    AgentFacts,
+    agent_state,
+    read_addresses,
+    read_agent_facts,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class DomainDetails:
     xml: str
     disks: tuple[DiskDetails, ...]
     nics: tuple[NicDetails, ...]
+    agent: AgentFacts | str = "guest not running"  # the agent's facts, or why there are none
+    address_source: str = ""  # where the NICs' addresses came from: agent, DHCP lease, ARP
 
 
 def disk_source(disk: ET.Element) -> str:
@@ -41,26 +53,6 @@ def disk_source(disk: ET.Element) -> str:
     if disk.get("type") == "volume":
         return f"{source.get('pool', '?')}/{source.get('volume', '?')}"
     return source.get("file") or source.get("dev") or source.get("name") or "?"
-
-
-def _addresses(dom: libvirt.virDomain) -> dict[str, tuple[str, ...]]:
-    """IP addresses by MAC, from the DHCP leases, else from the guest agent, else none."""
-    if not dom.isActive():
-        return {}
-    for source in (
-        libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-        libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
-    ):
-        with contextlib.suppress(libvirt.libvirtError):  # no leases, no agent: try the next
-            found = dom.interfaceAddresses(source)
-            if found:
-                return {
-                    (iface.get("hwaddr") or "").lower(): tuple(
-                        f"{a['addr']}/{a['prefix']}" for a in iface.get("addrs") or []
-                    )
-                    for iface in found.values()
-                }
-    return {}
 
 
 def read_details(conn: libvirt.virConnect, uuid: str) -> DomainDetails:
@@ -75,7 +67,11 @@ def read_details(conn: libvirt.virConnect, uuid: str) -> DomainDetails:
         with contextlib.suppress(libvirt.libvirtError):  # an empty CD-ROM or a missing file
             capacity, allocation, _physical = dom.blockInfo(dev)
         disks.append(DiskDetails(dev, disk.get("device", "disk"), disk_source(disk), capacity, allocation))
-    addresses = _addresses(dom)
+    agent: AgentFacts | str = "guest not running"
+    addresses = Addresses({}, "")
+    if dom.isActive():
+        agent = read_agent_facts(dom) if agent_state(xml) != NO_CHANNEL else NO_CHANNEL
+        addresses = read_addresses(dom, agent=isinstance(agent, AgentFacts))
     nics = []
     for nic in root.iterfind("devices/interface"):
         mac_el, source_el, model_el = nic.find("mac"), nic.find("source"), nic.find("model")
@@ -85,5 +81,6 @@ def read_details(conn: libvirt.virConnect, uuid: str) -> DomainDetails:
         if source_el is not None:
             where = source_el.get("network") or source_el.get("bridge") or source_el.get("dev") or ""
         model = model_el.get("type", "") if model_el is not None else ""
-        nics.append(NicDetails(mac, f"{kind} {where}".strip(), model, addresses.get(mac.lower(), ())))
-    return DomainDetails(dom.name(), xml, tuple(disks), tuple(nics))
+        found = addresses.by_mac.get(mac.lower(), ())
+        nics.append(NicDetails(mac, f"{kind} {where}".strip(), model, found))
+    return DomainDetails(dom.name(), xml, tuple(disks), tuple(nics), agent, addresses.source)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from rich.console import Group
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Label, Sparkline, Static, TabbedContent, TabPane
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
+from tuivirt.backend.live.guest_agent import AgentFacts
 from tuivirt.backend.live.models import DomainSnapshot
 from tuivirt.backend.ops.details import DomainDetails, read_details
 from tuivirt.format import format_bytes, format_kib, format_pct, printable, yes_no
@@ -40,6 +43,25 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
             *(["Next boot   " + "\n            ".join(d.next_boot)] if d.next_boot else []),
         ]
     )
+
+
+def agent_view(agent: AgentFacts | str) -> Group | str:
+    """The agent's facts, or why there are none (no agent channel, not connected, no answer)."""
+    if isinstance(agent, str):
+        return f"No guest agent facts: {agent}."
+    facts = Table(box=None, show_header=False)
+    for label, value in (
+        ("OS", agent.os),
+        ("Kernel", agent.kernel),
+        ("Host name", agent.hostname),
+        ("Users", ", ".join(agent.users) or "nobody logged in"),
+        ("Time zone", agent.timezone),
+    ):
+        facts.add_row(Text(label, style="bold"), value or "-")
+    systems = Table("Mount point", "Type", "Used", "Size", box=None, header_style="bold")
+    for fs in agent.filesystems:
+        systems.add_row(fs.mountpoint, fs.type, format_bytes(fs.used), format_bytes(fs.total))
+    return Group(facts, Text(""), systems if agent.filesystems else Text("No file systems reported."))
 
 
 class DetailsRead(HostReply[DomainDetails]):
@@ -69,6 +91,8 @@ class DetailsScreen(Keymapped, Screen[None]):
                 yield Static("reading…", id="disks-text")
             with TabPane("Network", id="network"), VerticalScroll():
                 yield Static("reading…", id="network-text")
+            with TabPane("Guest agent", id="agent"), VerticalScroll():
+                yield Static("reading…", id="agent-text")
             with TabPane("XML", id="xml"), VerticalScroll(id="xml-scroll"):
                 yield Static("reading…", id="xml-text")
         yield AppFooter()
@@ -97,7 +121,7 @@ class DetailsScreen(Keymapped, Screen[None]):
     @on(DetailsRead)
     def _details_read(self, message: DetailsRead) -> None:
         if isinstance(message.outcome, HostCallError):  # a libvirt error or a host gone: in the panes
-            for widget_id in ("#disks-text", "#network-text", "#xml-text"):
+            for widget_id in ("#disks-text", "#network-text", "#agent-text", "#xml-text"):
                 self.query_one(widget_id, Static).update(str(message.outcome))
             return
         self._show_details(message.outcome)
@@ -113,10 +137,12 @@ class DetailsScreen(Keymapped, Screen[None]):
                 format_bytes(disk.allocation),
             )
         self.query_one("#disks-text", Static).update(disks if details.disks else "No disks.")
-        nics = Table("MAC", "Source", "Model", "IP addresses", box=None, header_style="bold")
+        source = f"IP addresses (from {details.address_source})" if details.address_source else "IP addresses"
+        nics = Table("MAC", "Source", "Model", source, box=None, header_style="bold")
         for nic in details.nics:
             nics.add_row(nic.mac, nic.source, nic.model or "-", ", ".join(nic.addresses) or "-")
         self.query_one("#network-text", Static).update(nics if details.nics else "No network interfaces.")
+        self.query_one("#agent-text", Static).update(agent_view(details.agent))
         self.query_one("#xml-text", Static).update(
             Syntax(details.xml, "xml", theme="ansi_dark", word_wrap=False)
         )

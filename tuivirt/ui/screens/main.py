@@ -1,7 +1,5 @@
-"""The main screen: hosts on top, all their guests below, and every guest action on a key.
-
-It listens to the fleet (HostUpdated, HostRemoved) and shows each snapshot in the tables; guest
-actions go to its GuestActions, consoles to its ConsoleDock, `E` to its XmlEditor."""
+"""The main screen: hosts on top, all their guests below, every guest action on a key. It shows the
+fleet's snapshots (HostUpdated, HostRemoved); actions go to GuestActions and the other helpers."""
 
 from __future__ import annotations
 
@@ -22,6 +20,7 @@ from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.live.models import DomainState, HostSnapshot
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
+from tuivirt.ui.agent_menu import AgentMenu
 from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.xml_edit import XmlEditor
@@ -93,6 +92,8 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("t", "open('snapshots')", "Snapshots", show=False, id="guest.snapshots"),
         Binding("C", "open('clone')", "Clone", show=False, id="guest.clone"),
         Binding("C", "explain_readonly('Clone')", "Clone", show=False, id="guest.clone"),
+        Binding("g", "open('agent')", "Guest agent", show=False, id="guest.agent"),
+        Binding("g", "explain_readonly('The guest agent')", "Guest agent", show=False, id="guest.agent"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
@@ -131,6 +132,7 @@ class MainScreen(Keymapped, Screen[None]):
         yield GuestActions(self.fleet, self.pending, self._config.shutdown_timeout)
         yield XmlEditor(self.fleet)
         yield GuestCloner(self.fleet)
+        yield AgentMenu(self.fleet)
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -322,7 +324,7 @@ class MainScreen(Keymapped, Screen[None]):
                 self.action_console()
 
     def action_open(self, kind: str) -> None:
-        """The guest under the cursor's snapshots, editor, XML or clone (its host must be connected)."""
+        """The guest under the cursor's snapshots, editor, XML, clone or agent (its host connected)."""
         row = self._cursor_row()
         if row is None or row.host_uri not in self.fleet.sessions:
             self.notify("No guest under the cursor, or its host is not connected.")
@@ -334,6 +336,8 @@ class MainScreen(Keymapped, Screen[None]):
             self.app.push_screen(GuestEditorScreen(self.fleet, target))
         elif kind == "clone":
             self.query_one(GuestCloner).clone(target, row.domain.state)
+        elif kind == "agent":
+            self.query_one(AgentMenu).open(target, row.domain.state.is_active)
         else:
             self.query_one(XmlEditor).edit(target, row.domain.state.is_active)
 

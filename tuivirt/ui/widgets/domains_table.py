@@ -62,6 +62,11 @@ def _snapshots(d: DomainSnapshot) -> str:
     return "" if d.snapshots is None else str(d.snapshots)
 
 
+def _ip_sort(ip: str | None) -> tuple[int, ...]:
+    """Numerically, unknown last."""
+    return tuple(int(part) for part in ip.split(".")) if ip and ip.count(".") == 3 else (256,)
+
+
 def _mark(row: GuestRow) -> Text:
     return Text("●", style="bold magenta") if row.marked else Text(" ")
 
@@ -122,6 +127,9 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     ),
     _column("autostart", "Auto", 4, lambda d: yes_no(d.autostart), lambda d: d.autostart, priority=7),
     _column("snapshots", "Snap", 4, _snapshots, lambda d: d.snapshots or 0, "right", priority=8),
+    # From the guest agent (else the DHCP lease, ARP): on wide terminals only.
+    _column("ip", "IP", 15, lambda d: d.ip or "", lambda d: _ip_sort(d.ip), priority=9),
+    _column("os", "OS", 16, lambda d: printable(d.os_name or ""), priority=10),
 ]
 
 

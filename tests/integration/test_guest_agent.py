@@ -1,0 +1,139 @@
+"""The guest agent and the default network on the real daemon: the test guest gets a DHCP lease and
+tuivirt shows its IP (from the lease without an agent, from the agent with one); details show the
+OS, host name and a file system the guest mounted; a password set through the agent changes the
+guest's /etc/shadow; the networks screen lists the lease with its guest."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import libvirt
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.app.helpers import domain, key_of
+from tests.conftest import wait_until
+from tests.integration.conftest import SYSTEM_URI, _remove_guest, virsh
+from tests.integration.test_guest_editor import guest_says
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.live.guest_agent import NO_CHANNEL
+from tuivirt.backend.live.models import DomainSnapshot, HostConfig
+from tuivirt.testbed import testguest
+from tuivirt.ui.dialogs.choice import ChoiceScreen
+from tuivirt.ui.dialogs.password_form import PasswordFormScreen
+from tuivirt.ui.networks.networks_table import network_key
+from tuivirt.ui.networks.screen import NetworksScreen
+from tuivirt.ui.screens.details import DetailsScreen
+
+pytestmark = pytest.mark.integration
+LOCAL = HostConfig("localhost", SYSTEM_URI)
+
+
+def notes(app: TuivirtApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+@pytest.fixture
+def guest_without_agent(
+    system_conn: libvirt.virConnect, guest_images: testguest.GuestImages
+) -> Iterator[str]:
+    """A running test guest with a NIC on the default network and no agent channel."""
+    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
+    xml = testguest.domain_xml(name, guest_images)
+    start = xml.index("<channel")
+    xml = xml[:start] + xml[xml.index("</channel>") + len("</channel>") :]
+    system_conn.defineXML(xml).create()
+    yield name
+    _remove_guest(name)
+
+
+def row_of(app: TuivirtApp, name: str) -> DomainSnapshot | None:
+    key = key_of(app.main.table, name)
+    return None if key is None else domain(app.main.table, key)
+
+
+async def test_ip_from_the_lease_without_an_agent(guest_without_agent: str) -> None:
+    name = guest_without_agent
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    async with app.run_test(size=(200, 40)) as pilot:
+        # (the first read of guest facts comes on the second tick; then every 30 s)
+        await wait_until(pilot, lambda: bool((row := row_of(app, name)) and row.ip), timeout=60)
+        row = row_of(app, name)
+        assert row is not None and row.ip is not None and row.ip.startswith("192.168.122.")
+        assert row.ip_source == "DHCP lease" and row.agent == NO_CHANNEL
+        assert row.ip in virsh("net-dhcp-leases", "default")
+        assert app.main.table.cell_text(key_of(app.main.table, name) or "", "ip") == row.ip
+
+
+async def open_details(pilot: Pilot[Any], app: TuivirtApp, name: str) -> DetailsScreen:
+    key = key_of(app.main.table, name)
+    assert key is not None and app.main.table.select_key(key)
+    app.main.table.focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen))
+    screen = app.screen
+    assert isinstance(screen, DetailsScreen)
+    return screen
+
+
+async def test_agent_facts_addresses_password_and_leases(guest_with_volume: tuple[str, str]) -> None:
+    name, _volume = guest_with_volume
+    virsh("start", name)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    async with app.run_test(size=(200, 40)) as pilot:
+        # The agent's connect event brings a read at once: no 30 s wait.
+        await wait_until(
+            pilot, lambda: bool((row := row_of(app, name)) and row.ip_source == "agent"), timeout=60
+        )
+        row = row_of(app, name)
+        assert row is not None and row.agent == "connected" and row.os_name == "tuivirt test guest 1"
+        assert row.ip is not None and row.ip in virsh("net-dhcp-leases", "default")
+
+        mounted = "$(mkfs.ext2 -q /dev/vda && mkdir -p /mnt/data && mount /dev/vda /mnt/data && echo ok)"
+        assert await asyncio.to_thread(guest_says, name, mounted) == "ok"
+        screen = await open_details(pilot, app, name)
+        agent_text = screen.query_one("#agent-text")
+        await wait_until(pilot, lambda: "tuivirt test guest 1" in str(agent_text.render()), timeout=20)
+        shown = str(agent_text.render())
+        assert "tuivirt-guest" in shown and "/mnt/data" in shown and "ext2" in shown
+        assert "from agent" in str(screen.query_one("#network-text").render())
+        assert row.ip in str(screen.query_one("#network-text").render())
+        await pilot.press("escape")
+
+        before = await asyncio.to_thread(guest_says, name, "$(grep ^root: /etc/shadow | cut -d: -f2)")
+        assert before == "*"
+        assert app.main.table.select_key(key_of(app.main.table, name) or "")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordFormScreen))
+        for field in ("password", "again"):
+            app.screen.query_one(f"#{field}", Input).value = "s3cret-Tuivirt"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "password of root set" in notes(app), timeout=20)
+        after = await asyncio.to_thread(guest_says, name, "$(grep ^root: /etc/shadow | cut -d: -f2)")
+        assert after.startswith("$") and after != before  # a crypt hash now
+
+        await pilot.press("N")
+        await wait_until(pilot, lambda: isinstance(app.screen, NetworksScreen))
+        networks = app.screen
+        assert isinstance(networks, NetworksScreen)
+        default = network_key(LOCAL.uri, "default")
+        await wait_until(pilot, lambda: networks.networks.item(default) is not None, timeout=20)
+        assert networks.networks.select_key(default)
+        await wait_until(
+            pilot,
+            lambda: any(networks.leases.cell_text(k, "guest") == name for k in networks.leases.keys),
+            timeout=20,
+        )
+        lease = next(k for k in networks.leases.keys if networks.leases.cell_text(k, "guest") == name)
+        assert networks.leases.cell_text(lease, "ip").split("/")[0] == row.ip
+        assert "from the network's leases" in str(networks.query_one("#leases-title").render())
+        with contextlib.suppress(Exception):
+            await pilot.press("escape")
