@@ -11,6 +11,7 @@ PACKAGES=(
   qemu-system-x86 qemu-utils              # the hypervisor and qemu-img
   busybox-static cpio                     # the offline test guest's initramfs
   dnsmasq-base                            # DHCP on libvirt's default network
+  e2fsprogs                               # mkfs.ext2: a file system for the guest agent tests
   osinfo-db                               # OS variants for the new-guest form
   tmux                                    # terminal tests and benchmarks
   openssh-server                          # the qemu+ssh:// tests run their own sshd on 127.0.0.1

@@ -145,6 +145,15 @@ exit 0
 SHUTDOWN_SCRIPT = """#!/bin/sh
 case " $* " in *" -r "*) exec reboot -f ;; *) exec poweroff -f ;; esac
 """
+# qemu-ga's set-user-password pipes "user:password" into chpasswd (-e: already hashed), which
+# busybox-static lacks: this one hashes with busybox's mkpasswd and writes /etc/shadow.
+CHPASSWD_SCRIPT = """#!/bin/sh
+[ "$1" = -e ] && hashed=1
+while IFS=: read -r user password; do
+  [ -n "$hashed" ] || password=$(mkpasswd -m sha512 "$password") || exit 1
+  sed -i "s|^$user:[^:]*:|$user:$password:|" /etc/shadow || exit 1
+done
+"""
 GUEST_FILES = {
     "etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
     "etc/shadow": "root:*:19000:0:99999:7:::\n",  # qemu-ga's set-user-password runs chpasswd on it
@@ -153,6 +162,7 @@ GUEST_FILES = {
     'PRETTY_NAME="tuivirt test guest 1"\n',
     "etc/udhcpc.script": UDHCPC_SCRIPT,
     "sbin/shutdown": SHUTDOWN_SCRIPT,
+    "usr/sbin/chpasswd": CHPASSWD_SCRIPT,
 }
 
 
@@ -194,7 +204,7 @@ def _build_initramfs(dest: Path, modules: Path, agent: Path) -> None:
         shutil.copytree(modules, root / "lib" / "modules")
         for name, text in GUEST_FILES.items():
             (root / name).write_text(text)
-            (root / name).chmod(0o755 if name.startswith("sbin/") or name.endswith(".script") else 0o644)
+            (root / name).chmod(0o755 if "sbin/" in name or name.endswith(".script") else 0o644)
         shutil.copy2(BUSYBOX, root / "bin" / "busybox")
         init = root / "init"
         init.write_text(INIT_SCRIPT)
@@ -216,8 +226,8 @@ def build(cache: Path | None = None) -> GuestImages:
     """Make the kernel and initramfs once; later calls return the cached files."""
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    # (initramfs-agent: a cache from before the agent went in is not taken for this one)
-    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-agent.gz")
+    # (a new name when /init or its files change: a cache from before is not taken for this one)
+    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-agent2.gz")
     modules, agent = folder / "modules-agent", folder / "agent"
     if not images.kernel.exists() or not modules.is_dir():
         _fetch_kernel(images.kernel, modules)

@@ -1,4 +1,4 @@
-"""`g`: what the guest agent of the running guest under the cursor can do: set a password, shut
+"""`i`: what the guest agent of the running guest under the cursor can do: set a password, shut
 down or reboot from inside, freeze and thaw the file systems, set the clock from the host's."""
 
 from __future__ import annotations
