@@ -30,6 +30,7 @@ from tuivirt.ui.dialogs.delete import DeleteScreen
 from tuivirt.ui.dialogs.help import HelpScreen
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.section import Section
+from tuivirt.ui.networks.screen import NetworksScreen
 from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
@@ -209,6 +210,17 @@ async def clone_form(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def networks(pilot: Pilot[Any]) -> None:
+    """Networks above, the chosen network's leases below with the guests that own them."""
+    await guests_shown(pilot)
+    await pilot.press("N")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, NetworksScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, NetworksScreen)
+    await wait_until(pilot, lambda: screen.leases.row_count > 0)
+    await pilot.pause()
+
+
 SCENES: dict[str, Scene] = {
     "main": main,
     "details": details,
@@ -227,6 +239,7 @@ SCENES: dict[str, Scene] = {
     "editor_disks": editor_disks,
     "storage": storage,
     "clone_form": clone_form,
+    "networks": networks,
 }
 
 

@@ -41,6 +41,9 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
             f"Autostart   {yes_no(d.autostart)}, {persistent}",
             f"Snapshots   {'not counted yet' if d.snapshots is None else d.snapshots}",
             *(["Next boot   " + "\n            ".join(d.next_boot)] if d.next_boot else []),
+            *([f"Guest OS    {printable(d.os_name)}"] if d.os_name else []),
+            *([f"IP          {d.ip} (from {d.ip_source})"] if d.ip else []),
+            *([f"Agent       {d.agent}"] if d.agent else []),
         ]
     )
 
