@@ -33,6 +33,7 @@ SHOTS: dict[str, tuple[tuple[int, int], list[str]]] = {
     "details-100x30.svg": ((100, 30), ["down", "down", "down", "down", "down", "enter"]),
     "delete-100x30.svg": ((100, 30), ["D"]),
     "help-100x30.svg": ((100, 30), ["question_mark"]),
+    "networks-100x30.svg": ((100, 30), ["N"]),
     "new-guest-100x30.svg": ((100, 30), ["n", *"web-01"]),
 }
 
