@@ -27,7 +27,7 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.guest_agent import NO_CHANNEL
 from tuivirt.backend.live.models import DomainSnapshot, HostConfig
 from tuivirt.testbed import testguest
-from tuivirt.ui.dialogs.choice import ChoiceScreen
+from tuivirt.ui.dialogs.menu import MenuScreen
 from tuivirt.ui.dialogs.password_form import PasswordFormScreen
 from tuivirt.ui.networks.networks_table import network_key
 from tuivirt.ui.networks.screen import NetworksScreen
@@ -138,7 +138,7 @@ async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: s
         assert before == "*"
         assert app.main.table.select_key(key_of(app.main.table, name) or "")
         await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen))
         await pilot.press("p")
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordFormScreen))
         for field in ("password", "again"):

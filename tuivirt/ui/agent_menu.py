@@ -13,18 +13,17 @@ from textual.widget import Widget
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.ops import agent_actions
-from tuivirt.ui.dialogs.choice import ChoiceScreen
+from tuivirt.ui.dialogs.menu import MenuScreen
 from tuivirt.ui.dialogs.password_form import PasswordFormScreen, PasswordRequest
 from tuivirt.ui.host_calls import HostReply, call_host
 
 CHOICES = [
-    ("password", "p", "Password"),
-    ("shutdown", "s", "Shut down"),
-    ("reboot", "r", "Reboot"),
-    ("freeze", "f", "Freeze"),
-    ("thaw", "t", "Thaw"),
-    ("clock", "k", "Sync clock"),
-    ("cancel", "c", "Cancel"),
+    ("password", "p", "Set a user's password"),
+    ("shutdown", "s", "Shut down from inside (for a guest that ignores ACPI)"),
+    ("reboot", "r", "Reboot from inside"),
+    ("freeze", "f", "Freeze the file systems (every write waits until thaw)"),
+    ("thaw", "t", "Thaw the file systems"),
+    ("clock", "k", "Set the guest's clock from the host's (after a pause or restore)"),
 ]
 WORK: dict[str, Callable[..., str]] = {
     "shutdown": agent_actions.agent_shutdown,
@@ -50,11 +49,7 @@ class AgentMenu(Widget):
         if not running:
             self.notify(f"{target.name}: the guest agent needs a running guest.", severity="warning")
             return
-        body = (
-            f"Through the guest agent of {target.name} on {target.host_name} (qemu-guest-agent in the "
-            "guest). Freeze holds every write until Thaw; Sync clock sets the guest's clock from the "
-            "host's, after a pause or a restore."
-        )
+        body = f"{target.name} on {target.host_name}, through qemu-guest-agent in the guest. Esc: nothing."
 
         def chosen(choice: str | None) -> None:
             if choice == "password":
@@ -62,7 +57,7 @@ class AgentMenu(Widget):
             elif choice in WORK:
                 self.run(target, WORK[choice], CHOICES_LABEL[choice])
 
-        self.app.push_screen(ChoiceScreen("Guest agent", body, CHOICES), chosen)
+        self.app.push_screen(MenuScreen("Guest agent", body, CHOICES), chosen)
 
     def _password(self, target: GuestTarget, request: PasswordRequest | None) -> None:
         if request is not None:
