@@ -6,9 +6,9 @@ guest's /etc/shadow; the networks screen lists the lease with its guest."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +21,7 @@ from textual.widgets import Input
 
 from tests.app.helpers import domain, key_of
 from tests.conftest import wait_until
-from tests.integration.conftest import SYSTEM_URI, _remove_guest, ensure_pool, virsh
+from tests.integration.conftest import SYSTEM_URI, RecordingApp, _remove_guest, ensure_pool, virsh
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.guest_agent import NO_CHANNEL
@@ -113,7 +113,7 @@ async def open_details(pilot: Pilot[Any], app: TuivirtApp, name: str) -> Details
 async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: str) -> None:
     name = guest_with_ext2_disk
     virsh("start", name)
-    app = TuivirtApp([LOCAL], refresh=0.5)
+    app = RecordingApp([LOCAL], refresh=0.5)
     async with app.run_test(size=(200, 40)) as pilot:
         # The agent's connect event brings a read at once: no 30 s wait.
         await wait_until(
@@ -165,5 +165,14 @@ async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: s
         lease = next(k for k in networks.leases.keys if networks.leases.cell_text(k, "guest") == name)
         assert networks.leases.cell_text(lease, "ip").split("/")[0] == row.ip
         assert "from the network's leases" in str(networks.query_one("#leases-title").render())
-        with contextlib.suppress(Exception):
-            await pilot.press("escape")
+        await pilot.press("escape")
+
+        # An agent that hangs (stopped inside the guest): details say so after the timeout, and the
+        # host's polling goes on meanwhile.
+        stopped = "$(kill -STOP $(pidof qemu-ga) && echo ok)"
+        assert await asyncio.to_thread(guest_says, name, stopped) == "ok"
+        screen = await open_details(pilot, app, name)
+        agent_text = screen.query_one("#agent-text")
+        await wait_until(pilot, lambda: "did not answer" in shown(agent_text), timeout=30)
+        since = time.monotonic()
+        await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, since)) >= 2, timeout=5)
