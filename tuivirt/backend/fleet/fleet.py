@@ -133,6 +133,10 @@ class Fleet:
         self.snapshots[uri] = snapshot
         return True
 
+    def up_hosts(self) -> list[str]:
+        """The URIs of the connected hosts whose latest snapshot says up."""
+        return [u for u in self.sessions if (s := self.snapshots.get(u)) and s.status is HostStatus.UP]
+
     def in_host_order(self) -> dict[str, HostSnapshot]:
         return {h.uri: self.snapshots[h.uri] for h in self.hosts if h.uri in self.snapshots}
 

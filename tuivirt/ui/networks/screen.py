@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
-from tuivirt.backend.live.models import HostStatus
 from tuivirt.backend.ops.networks import Lease, NetworkInfo, list_leases, list_networks
 from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.host_calls import HostReply, call_host
@@ -77,12 +76,8 @@ class NetworksScreen(Keymapped, Screen[None]):
     def leases(self) -> LeasesTable:
         return self.query_one(LeasesTable)
 
-    def _up_hosts(self) -> list[str]:
-        snapshots = self.fleet.snapshots
-        return [u for u in self.fleet.sessions if (s := snapshots.get(u)) and s.status is HostStatus.UP]
-
     def action_read(self) -> None:
-        for uri in self._up_hosts():
+        for uri in self.fleet.up_hosts():
             self._read_host(uri)
         self._read_leases(again=True)
 
@@ -95,7 +90,7 @@ class NetworksScreen(Keymapped, Screen[None]):
     def _check_events(self) -> None:
         """Networks defined, started or stopped (here or by anyone): read again. A host that went
         down loses its rows until it is back."""
-        up = self._up_hosts()
+        up = self.fleet.up_hosts()
         for uri in up:
             if self.fleet.sessions[uri].network_changes != self._events_seen.get(uri):
                 self._read_host(uri)
@@ -119,7 +114,7 @@ class NetworksScreen(Keymapped, Screen[None]):
             rows = {network_key(uri, n.name): NetworkRow(uri, host, n) for n in message.outcome}
             self.networks.update_items(rows, replace_keys=mine)
         count = self.networks.row_count
-        text = f"{count} network{'s' if count != 1 else ''} on {len(self._up_hosts())} host(s)"
+        text = f"{count} network{'s' if count != 1 else ''} on {len(self.fleet.up_hosts())} host(s)"
         self.query_one("#networks-status", Static).update(". ".join([text, *self._problems.values()]))
         self._read_leases()
         self.networks.refresh_bindings()

@@ -15,7 +15,6 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
-from tuivirt.backend.live.models import HostStatus
 from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
 from tuivirt.backend.ops.storage.volumes import VolumeInfo, list_volumes
 from tuivirt.ui.dialogs.help import help_for
@@ -81,15 +80,8 @@ class StorageScreen(Keymapped, Screen[None]):
 
     # -- reading -----------------------------------------------------------------------
 
-    def _up_hosts(self) -> list[str]:
-        return [
-            uri
-            for uri in self.fleet.sessions
-            if (s := self.fleet.snapshots.get(uri)) is not None and s.status is HostStatus.UP
-        ]
-
     def action_read(self) -> None:
-        for uri in self._up_hosts():
+        for uri in self.fleet.up_hosts():
             self._read_host(uri)
         self._volumes_of = ""  # read the selected pool's volumes again too
         self._read_volumes()
@@ -105,7 +97,7 @@ class StorageScreen(Keymapped, Screen[None]):
     def _check_events(self) -> None:
         """Pools defined, started, stopped or rescanned (here, by virsh, by anyone): read again.
         A host that went down loses its rows until it is back (and read then)."""
-        up = self._up_hosts()
+        up = self.fleet.up_hosts()
         for uri in up:
             if self.fleet.sessions[uri].storage_changes != self._events_seen.get(uri):
                 self._read_host(uri)
@@ -135,7 +127,7 @@ class StorageScreen(Keymapped, Screen[None]):
 
     def _show_status(self) -> None:
         count = self.pools.row_count
-        text = f"{count} pool{'s' if count != 1 else ''} on {len(self._up_hosts())} host(s)"
+        text = f"{count} pool{'s' if count != 1 else ''} on {len(self.fleet.up_hosts())} host(s)"
         if self._problems:
             text += ". " + "; ".join(self._problems.values())
         self.query_one("#storage-status", Static).update(text)
