@@ -94,13 +94,7 @@ class GuestFactsReader:
                 agent = "connected"
             except libvirt.libvirtError as exc:
                 reason = describe_agent_error(exc)
-                agent = (
-                    reason
-                    if reason == NO_CHANNEL
-                    else "disconnected"
-                    if "not connected" in reason
-                    else reason
-                )
+                agent = "disconnected" if "not connected" in reason else reason
                 if "did not answer" in reason:
                     self._quiet_until[uuid] = now + AGENT_QUIET_SECONDS
         addresses = read_addresses(dom, agent=agent == "connected")

@@ -9,6 +9,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TypeVar
 
 import libvirt
@@ -226,22 +227,27 @@ class HostSession:
             conn.domainEventRegisterAny(
                 None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None
             ),
-            conn.domainEventRegisterAny(
-                None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._on_agent, None
+            *_optional(
+                lambda: conn.domainEventRegisterAny(
+                    None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._on_agent, None
+                )
             ),
         ]
         self._pool_callback_ids = [
-            conn.storagePoolEventRegisterAny(None, event, self._on_pool_event, None)
+            callback
             for event in (
                 libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
                 libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH,
             )
-        ]
-        self._network_callback_ids = [
-            conn.networkEventRegisterAny(
-                None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._on_network_event, None
+            for callback in _optional(
+                partial(conn.storagePoolEventRegisterAny, None, event, self._on_pool_event, None)
             )
         ]
+        self._network_callback_ids = _optional(
+            lambda: conn.networkEventRegisterAny(
+                None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._on_network_event, None
+            )
+        )
         self._poller = HostPoller(self.config, read_facts(conn))
 
     def _facts(self) -> HostFacts:
@@ -316,6 +322,15 @@ class HostSession:
                 conn.unregisterCloseCallback()
         self._callback_ids, self._pool_callback_ids, self._network_callback_ids = [], [], []
         shared.close()  # now, or when the last call() on it returns
+
+
+def _optional(register: Callable[[], int]) -> list[int]:
+    """Events a host's libvirt may predate (pool events came with 2.0): without them the screens
+    that use them read on open and on r only, and the host still connects."""
+    try:
+        return [register()]
+    except libvirt.libvirtError:
+        return []
 
 
 def _relay_close(_conn: object, reason: int, session: weakref.ref[HostSession]) -> None:
