@@ -72,6 +72,17 @@ def guest_says(name: str, expression: str) -> str:
     return said
 
 
+async def guest_comes_to_say(name: str, expression: str, expected: str, timeout: float = 30) -> str:
+    """What the guest says once it says ``expected``, or at ``timeout``: libvirt's attach or
+    resize returns before the guest's kernel has probed the new disk or seen its new size."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    said = await asyncio.to_thread(guest_says, name, expression)
+    while said != expected and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(1)
+        said = await asyncio.to_thread(guest_says, name, expression)
+    return said
+
+
 async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
     guest_with_volume: tuple[str, str],
 ) -> None:
@@ -95,7 +106,7 @@ async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
             await wait_until(pilot, lambda: "added now and at next boot" in notes(app), timeout=30)
             assert "vdb" in virsh("domblklist", name) and "vdb" in virsh("dumpxml", name, "--inactive")
             size = "$(cat /sys/block/vdb/size)"  # in 512-byte sectors
-            assert await asyncio.to_thread(guest_says, name, size) == str(64 * 2048)
+            assert await guest_comes_to_say(name, size, str(64 * 2048)) == str(64 * 2048)
 
             table = screen.query_one("#disk-list", DataTable)  # the editor stays, read again
             await wait_until(pilot, lambda: table.row_count == 2)
@@ -106,7 +117,7 @@ async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
             await type_into(pilot, app.screen, "value", "128M")
             await pilot.press("enter")
             await wait_until(pilot, lambda: "resized to 128 MiB now" in notes(app), timeout=30)
-            assert await asyncio.to_thread(guest_says, name, size) == str(128 * 2048)
+            assert await guest_comes_to_say(name, size, str(128 * 2048)) == str(128 * 2048)
 
             await wait_until(pilot, lambda: app.screen is screen)
             table.focus()

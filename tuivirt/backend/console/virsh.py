@@ -171,7 +171,9 @@ class ConsoleSession:
                 data = child.read_nonblocking(READ_BYTES, timeout=None if attached else SETTLE_SECONDS)
             except pexpect.TIMEOUT:
                 data = b""
-            except (pexpect.EOF, OSError):
+            except (pexpect.ExceptionPexpect, OSError):
+                # EOF, or pexpect failing to reap a virsh already reaped elsewhere (seen once in
+                # CI): either way it is over, and the pane must hear so.
                 break
             if attached:
                 started = time.monotonic()
