@@ -8,6 +8,7 @@ again or read. A big idle fleet then costs one counter per host per tick here.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 SIZE = 60  # ticks kept per guest
@@ -35,6 +36,12 @@ class History:
     def tick(self, uri: str) -> None:
         """A new snapshot of the host: one more point for each of its guests."""
         self._ticks[uri] = self._ticks.get(uri, 0) + 1
+
+    def record_all(self, uri: str, points: Iterable[tuple[str, float, float]]) -> None:
+        """A host's tick and its guests' (row key, CPU, memory) points: none when no guest moved."""
+        self.tick(uri)
+        for key, cpu, memory in points:
+            self.record(uri, key, cpu, memory)
 
     def record(self, uri: str, key: str, cpu: float, memory: float) -> None:
         tick = self._ticks.get(uri, 0)

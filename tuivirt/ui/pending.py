@@ -25,6 +25,13 @@ class PendingActions:
 
     def __init__(self) -> None:
         self._rows: dict[str, Pending] = {}
+        self._notes: dict[str, str] = {}  # long work on a row ("migrating → b"), until it ends
+
+    def note(self, key: str, text: str | None) -> None:
+        if text is None:
+            self._notes.pop(key, None)
+        else:
+            self._notes[key] = text
 
     def begin(self, key: str, spec: ActionSpec, now: float, shutdown_timeout: float) -> None:
         deadline = now + shutdown_timeout if spec.action is Action.SHUTDOWN else None
@@ -63,7 +70,7 @@ class PendingActions:
 
     def label(self, key: str) -> str | None:
         pending = self._rows.get(key)
-        return pending.spec.progress if pending else None
+        return pending.spec.progress if pending else self._notes.get(key)
 
     def overdue_shutdowns(self, now: float) -> list[str]:
         """Rows whose shutdown outlived its timeout; each is reported once until extended."""

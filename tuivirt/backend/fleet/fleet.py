@@ -189,6 +189,29 @@ class Fleet:
         except Exception as exc:  # libvirtError, HostError, OSError of a local file
             raise HostCallError(what, host, describe_error(exc)) from exc
 
+    def call_between(
+        self, source_uri: str, target_uri: str, work: Callable[[virConnect, virConnect], R], *, what: str
+    ) -> R:
+        """Work between two hosts (a migration), on connections of its own to each; failures as
+        in ``call``, named by the source host."""
+        opened: list[virConnect] = []
+        try:
+            for uri in (source_uri, target_uri):
+                self.session(uri)  # connected hosts only
+                opened.append(open_connection(uri, timeout=DEFAULT_OPEN_TIMEOUT))
+            return work(*opened)
+        except Cancelled as exc:
+            raise HostCallError(what, self.host_name(source_uri), str(exc), cancelled=True) from exc
+        except Exception as exc:  # libvirtError, HostError
+            raise HostCallError(what, self.host_name(source_uri), describe_error(exc)) from exc
+        finally:
+            for conn in opened:
+                with contextlib.suppress(libvirtError):
+                    conn.close()
+            for uri in (source_uri, target_uri):
+                if uri in self.sessions:
+                    self.sessions[uri].refresh_now()
+
     def act(
         self,
         spec: ActionSpec,

@@ -16,7 +16,7 @@ from tuivirt.format import format_bytes
 from tuivirt.ui.keymap import Keymapped
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
@@ -32,7 +32,7 @@ def progress_line(progress: Progress) -> str:
     if progress.rate is not None:
         parts.append(f"{format_bytes(int(progress.rate))}/s")
     if progress.left is not None and progress.done < progress.total:
-        parts.append(f"{_duration(progress.left)} left")
+        parts.append(f"{duration(progress.left)} left")
     return " · ".join(parts)
 
 

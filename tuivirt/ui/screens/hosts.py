@@ -17,6 +17,7 @@ from tuivirt.backend.live.models import HostConfig, HostSnapshot
 from tuivirt.format import yes_no
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.host_form import HostFormScreen
+from tuivirt.ui.guest_migrate import GuestMigrator
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.hosts_table import host_state_text
@@ -30,6 +31,7 @@ class HostsScreen(Keymapped, ModalScreen[None]):
         Binding("c", "connect", "Connect", id="hosts.connect"),
         Binding("x", "disconnect", "Disconnect", id="hosts.disconnect"),
         Binding("w", "save", "Save", id="hosts.save"),
+        Binding("M", "evacuate", "Evacuate", id="hosts.evacuate"),
         Binding("escape,H", "close", "Close", id="hosts.close"),
     ]
 
@@ -139,6 +141,15 @@ class HostsScreen(Keymapped, ModalScreen[None]):
             "Its guests are not touched. w then removes it from the config file too."
         )
         self.app.push_screen(ConfirmScreen("Remove host?", body, "Remove"), answered)
+
+    def action_evacuate(self) -> None:
+        """Every running guest of the chosen host to the others (the main screen's migrator runs it)."""
+        host = self.selected()
+        if self._fleet.readonly or host is None or not self._connected(host):
+            self.notify("Evacuate: choose a connected host (and not in read-only mode).", severity="warning")
+            return
+        migrators = [m for screen in self.app.screen_stack for m in screen.query(GuestMigrator)]
+        migrators[0].evacuate(host.uri)
 
     def action_connect(self) -> None:
         host = self.selected()

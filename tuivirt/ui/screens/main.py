@@ -26,6 +26,7 @@ from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.xml_edit import XmlEditor
 from tuivirt.ui.guest_actions import GuestActions
 from tuivirt.ui.guest_clone import GuestCloner
+from tuivirt.ui.guest_migrate import GuestMigrator
 from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
@@ -94,9 +95,11 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("C", "explain_readonly('Clone')", "Clone", show=False, id="guest.clone"),
         Binding("i", "open('agent')", "Guest agent", show=False, id="guest.agent"),
         Binding("i", "explain_readonly('The guest agent')", "Guest agent", show=False, id="guest.agent"),
+        Binding("M", "open('migrate')", "Migrate", show=False, id="guest.migrate"),
+        Binding("M", "explain_readonly('Migration')", "Migrate", show=False, id="guest.migrate"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
-        Binding("ctrl+a", "mark_all", "Mark all shown", show=False, id="guest.mark_all"),
-        Binding("escape", "clear_marks", "Clear marks", show=False, id="guest.clear_marks"),
+        Binding("ctrl+a", "set_marks(True)", "Mark all shown", show=False, id="guest.mark_all"),
+        Binding("escape", "set_marks(False)", "Clear marks", show=False, id="guest.clear_marks"),
         Binding("H", "fleet_screen('hosts')", "Hosts", id="main.hosts"),
         Binding("O", "fleet_screen('health')", "Health", id="main.health"),
         Binding("P", "fleet_screen('storage')", "Storage", show=False, id="main.storage"),
@@ -132,6 +135,7 @@ class MainScreen(Keymapped, Screen[None]):
         yield GuestActions(self.fleet, self.pending, self._config.shutdown_timeout)
         yield XmlEditor(self.fleet)
         yield GuestCloner(self.fleet)
+        yield GuestMigrator(self.fleet, self.pending)
         yield AgentMenu(self.fleet)
         yield AppFooter()
 
@@ -187,11 +191,8 @@ class MainScreen(Keymapped, Screen[None]):
 
     def _record_history(self, uri: str, snapshot: HostSnapshot, moved: bool) -> None:
         """CPU and memory for the details sparklines, and the open details screen's guest."""
-        self.history.tick(uri)
-        if moved:
-            for domain in snapshot.domains:
-                key = row_key(uri, domain.uuid)
-                self.history.record(uri, key, domain.cpu_pct or 0.0, domain.memory_pct or 0.0)
+        points = ((row_key(uri, d.uuid), d.cpu_pct or 0.0, d.memory_pct or 0.0) for d in snapshot.domains)
+        self.history.record_all(uri, points if moved else ())
         screen = self.app.screen
         if isinstance(screen, DetailsScreen) and screen.key.startswith(row_key(uri, "")):
             shown = next((d for d in snapshot.domains if row_key(uri, d.uuid) == screen.key), None)
@@ -324,7 +325,8 @@ class MainScreen(Keymapped, Screen[None]):
                 self.action_console()
 
     def action_open(self, kind: str) -> None:
-        """The guest under the cursor's snapshots, editor, XML, clone or agent (its host connected)."""
+        """The guest under the cursor's snapshots, editor, XML, clone, migration (or the marked guests')
+        or agent (its host connected)."""
         row = self._cursor_row()
         if row is None or row.host_uri not in self.fleet.sessions:
             self.notify("No guest under the cursor, or its host is not connected.")
@@ -336,6 +338,8 @@ class MainScreen(Keymapped, Screen[None]):
             self.app.push_screen(GuestEditorScreen(self.fleet, target))
         elif kind == "clone":
             self.query_one(GuestCloner).clone(target, row.domain.state)
+        elif kind == "migrate":
+            self.query_one(GuestMigrator).migrate(self.targets())
         elif kind == "agent":
             self.query_one(AgentMenu).open(target, row.domain.state.is_active)
         else:
@@ -370,12 +374,8 @@ class MainScreen(Keymapped, Screen[None]):
             table.action_cursor(1)
             self.refresh_bindings()
 
-    def action_mark_all(self) -> None:
-        self.table.set_marks(set(self.table.keys))
-        self.refresh_bindings()
-
-    def action_clear_marks(self) -> None:
-        self.table.set_marks(set())
+    def action_set_marks(self, every: bool) -> None:
+        self.table.set_marks(set(self.table.keys) if every else set())
         self.refresh_bindings()
 
     def action_filter(self) -> None:
