@@ -33,7 +33,7 @@ mount --make-rprivate /
 mount --bind "$DIR/etc" /etc/libvirt
 mount --bind "$DIR/lib" /var/lib/libvirt
 mount -t tmpfs tmpfs /run
-mkdir -p /run/libvirt
+mkdir -p /run/libvirt /run/lock  # virsh console locks the pty in /var/lock -> /run/lock
 ip link set lo up
 while ! ip link show {inner} >/dev/null 2>&1; do sleep 0.05; done
 ip addr add {peer}/24 dev {inner}

@@ -53,12 +53,10 @@ async def open_editor(pilot: Pilot[Any], app: TuivirtApp, name: str, tab: str) -
     return screen
 
 
-def guest_says(name: str, expression: str) -> str:
+def guest_says(name: str, expression: str, uri: str = SYSTEM_URI) -> str:
     """Run ``echo OUT-<expression>`` on the guest's serial console (virsh console, as an admin
     would) and return what followed OUT-."""
-    console = pexpect.spawn(
-        "virsh", ["-c", SYSTEM_URI, "console", name, "--force"], encoding="utf-8", timeout=20
-    )
+    console = pexpect.spawn("virsh", ["-c", uri, "console", name, "--force"], encoding="utf-8", timeout=20)
     try:
         console.expect_exact("Escape character is ^]")
         wait_for_prompt(console)

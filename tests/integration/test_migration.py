@@ -1,0 +1,227 @@
+"""Migration between two real daemons: this machine's and the second host in its namespaces.
+
+A running guest goes there and back by keys and keeps its memory (a shell variable set before is
+read after); an abort leaves it running where it was; its qcow2 disk is copied into a pool on the
+target; a host with two running guests is evacuated."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import libvirt
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.app.helpers import domain, state_of
+from tests.conftest import wait_until
+from tests.integration.conftest import SYSTEM_URI
+from tests.integration.second_host import HOST_ADDRESS, PEER_ADDRESS, SecondHost
+from tests.integration.test_guest_editor import guest_says
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.ops.migrate.job import MigrationControl, migrate_guest
+from tuivirt.backend.ops.migrate.options import MigrationOptions
+from tuivirt.testbed import testguest
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
+from tuivirt.ui.dialogs.migration_progress import MigrationProgressScreen
+from tuivirt.ui.screens.hosts import HostsScreen
+
+pytestmark = pytest.mark.integration
+LOCAL = HostConfig("localhost", SYSTEM_URI)
+PROMPT_MARK = "kept-42"
+
+
+def notes(app: TuivirtApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+def where(name: str, *uris: str) -> list[str]:
+    """The URIs of the hosts where ``name`` is defined or running, with its state there."""
+    found = []
+    for uri in uris:
+        conn = libvirt.open(uri)
+        with contextlib.suppress(libvirt.libvirtError):
+            dom = conn.lookupByName(name)
+            found.append(f"{uri} {'running' if dom.isActive() else 'shut off'}")
+        conn.close()
+    return found
+
+
+def remove_everywhere(name: str, *uris: str) -> None:
+    for uri in uris:
+        conn = libvirt.open(uri)
+        with contextlib.suppress(libvirt.libvirtError):
+            dom = conn.lookupByName(name)
+            if dom.isActive():
+                dom.destroy()
+            if dom.isPersistent():
+                dom.undefine()
+        conn.close()
+
+
+@pytest.fixture
+def second(second_host: SecondHost) -> HostConfig:
+    second_host.start_daemon()  # (an earlier test may have stopped it)
+    return HostConfig("second", second_host.uri)
+
+
+@pytest.fixture
+def running_guests(second: HostConfig, guest_images: testguest.GuestImages) -> Iterator[list[str]]:
+    """Two running test guests on this machine (no network: the second host has none); removed
+    from both hosts afterwards."""
+    names = [f"tuivirt-mig-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    conn = libvirt.open(SYSTEM_URI)
+    for name in names:
+        testguest.define(conn, name, guest_images, network=None)
+        conn.lookupByName(name).create()
+    conn.close()
+    yield names
+    for name in names:
+        remove_everywhere(name, SYSTEM_URI, second.uri)
+
+
+async def migrate_by_keys(
+    pilot: Pilot[Any], app: TuivirtApp, name: str, from_uri: str, bandwidth: str = ""
+) -> str:
+    """Choose the first host that will do, submit; the migration address the form guessed."""
+    table = app.main.table
+    await wait_until(
+        pilot,
+        lambda: any(k.startswith(from_uri) and domain(table, k).name == name for k in table.keys),
+        timeout=30,
+    )
+    key = next(k for k in table.keys if k.startswith(from_uri) and domain(table, k).name == name)
+    assert table.select_key(key)
+    await pilot.press("M")
+    await wait_until(pilot, lambda: isinstance(app.screen, MigrateFormScreen), timeout=20)
+    if bandwidth:
+        app.screen.query_one("#bandwidth", Input).value = bandwidth
+        await pilot.pause()
+    address = app.screen.query_one("#address", Input).value
+    await pilot.press("ctrl+s")
+    return address
+
+
+async def test_a_running_guest_goes_there_and_back_keeping_its_memory(
+    second: HostConfig, running_guests: list[str]
+) -> None:
+    name = running_guests[0]
+    assert await asyncio.to_thread(guest_says, name, f"set; TV_KEPT={PROMPT_MARK}") == "set"
+    app = TuivirtApp([LOCAL, second], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await migrate_by_keys(pilot, app, name, SYSTEM_URI) == PEER_ADDRESS
+        await wait_until(pilot, lambda: f"{name} is running on second now" in notes(app), timeout=60)
+        assert where(name, SYSTEM_URI, second.uri) == [f"{second.uri} running"]
+        said = await asyncio.to_thread(guest_says, name, "$TV_KEPT", second.uri)
+        assert said == PROMPT_MARK
+
+        assert await migrate_by_keys(pilot, app, name, second.uri) == HOST_ADDRESS  # the way back here
+        await wait_until(pilot, lambda: f"{name} is running on localhost now" in notes(app), timeout=60)
+    assert where(name, SYSTEM_URI, second.uri) == [f"{SYSTEM_URI} running"]
+    assert await asyncio.to_thread(guest_says, name, "$TV_KEPT") == PROMPT_MARK
+
+
+async def test_an_aborted_migration_leaves_the_guest_running_where_it_was(
+    second: HostConfig, running_guests: list[str]
+) -> None:
+    name = running_guests[0]
+    app = TuivirtApp([LOCAL, second], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await migrate_by_keys(pilot, app, name, SYSTEM_URI, bandwidth="1")  # 128 MiB at 1 MiB/s
+        await wait_until(pilot, lambda: isinstance(app.screen, MigrationProgressScreen), timeout=20)
+        progress = app.screen
+        await wait_until(pilot, lambda: " of " in str(progress.query_one("#figures-0").render()), timeout=30)
+        assert state_of(app.main.table, name) == "migrating → second"
+        await pilot.press("a")
+        await pilot.press("a")  # twice: said once, done once
+        await wait_until(pilot, lambda: "Aborting already" in notes(app))
+        await wait_until(pilot, lambda: f"Migrate {name}: aborted" in notes(app), timeout=30)
+        await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
+    assert where(name, SYSTEM_URI, second.uri) == [f"{SYSTEM_URI} running"]
+
+
+POOL, POOL_PATH = "tuivirt-mig", "/var/lib/libvirt/images/tuivirt-mig"  # private to each daemon
+
+
+def pool_on(conn: libvirt.virConnect) -> libvirt.virStoragePool:
+    xml = f"<pool type='dir'><name>{POOL}</name><target><path>{POOL_PATH}</path></target></pool>"
+    pool = conn.storagePoolCreateXML(xml, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+    return pool
+
+
+def drop_pool(uri: str) -> None:
+    conn = libvirt.open(uri)
+    with contextlib.suppress(libvirt.libvirtError):
+        pool = conn.storagePoolLookupByName(POOL)
+        pool.refresh(0)
+        for volume in pool.listAllVolumes(0):
+            volume.delete(0)
+        pool.destroy()
+    conn.close()
+
+
+def test_copy_storage_moves_a_qcow2_disk_into_the_target_pool(
+    second: HostConfig, guest_images: testguest.GuestImages
+) -> None:
+    name = f"tuivirt-mig-{uuid.uuid4().hex[:8]}"
+    local, remote = libvirt.open(SYSTEM_URI), libvirt.open(second.uri)
+    try:
+        volume = pool_on(local).createXML(
+            f"<volume><name>{name}.qcow2</name><capacity unit='MiB'>16</capacity>"
+            "<target><format type='qcow2'/></target></volume>"
+        )
+        pool_on(remote)
+        testguest.define(local, name, guest_images, disk=volume.path(), network=None)
+        local.lookupByName(name).create()
+        mark = "tuivirt-copied"
+        written = f"$(echo {mark} > /dev/vda && sync && head -c {len(mark)} /dev/vda)"
+        assert guest_says(name, written) == mark
+
+        options = MigrationOptions(copy_storage=True, address=PEER_ADDRESS)
+        dom = local.lookupByName(name)
+        report = migrate_guest(
+            local, remote, dom.UUIDString(), options, MigrationControl(lambda _: None), "second"
+        )
+        assert report == f"{name} is running on second now (its disks copied; the source's files stay)"
+
+        copied = remote.storagePoolLookupByName(POOL)
+        copied.refresh(0)
+        assert copied.storageVolLookupByName(f"{name}.qcow2").info()[1] == 16 * 1024 * 1024
+        assert guest_says(name, f"$(head -c {len(mark)} /dev/vda)", second.uri) == mark
+    finally:
+        remove_everywhere(name, SYSTEM_URI, second.uri)
+        local.close()
+        remote.close()
+        drop_pool(SYSTEM_URI)
+        drop_pool(second.uri)
+
+
+async def test_a_host_with_two_running_guests_is_evacuated(
+    second: HostConfig, running_guests: list[str]
+) -> None:
+    conn = libvirt.open(SYSTEM_URI)
+    others = [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)]
+    conn.close()
+    assert sorted(others) == sorted(running_guests), "only the test's guests run here"
+    app = TuivirtApp([LOCAL, second], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.main.table.row_count >= 2, timeout=20)
+        await pilot.press("H")
+        await wait_until(pilot, lambda: isinstance(app.screen, HostsScreen))
+        await pilot.press("M")  # the first host: localhost
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        plan = str(app.screen.query_one(".dialog-body").render())
+        assert all(f"{name} (128 MiB) → second" in plan for name in running_guests)
+        await pilot.press("y")
+        for name in running_guests:
+            await wait_until(pilot, lambda n=name: f"{n} is running on second now" in notes(app), timeout=90)
+        assert isinstance(app.screen, MigrationProgressScreen)  # two guests: the report stays
+        await pilot.press("enter")
+    for name in running_guests:
+        assert where(name, SYSTEM_URI, second.uri) == [f"{second.uri} running"]
