@@ -219,8 +219,8 @@ async def test_a_host_with_two_running_guests_is_evacuated(
         plan = str(app.screen.query_one(".dialog-body").render())
         assert all(f"{name} (128 MiB) → second" in plan for name in running_guests)
         await pilot.press("y")
-        for name in running_guests:
-            await wait_until(pilot, lambda n=name: f"{n} is running on second now" in notes(app), timeout=90)
+        reports = [f"{name} is running on second now" for name in running_guests]
+        await wait_until(pilot, lambda: all(r in notes(app) for r in reports), timeout=90)
         assert isinstance(app.screen, MigrationProgressScreen)  # two guests: the report stays
         await pilot.press("enter")
     for name in running_guests:
