@@ -100,6 +100,15 @@ class SecondHost:
         while self._live(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    def crash(self) -> None:
+        """The host goes down: its libvirtd and every QEMU it runs are killed (virtlogd stays, so
+        that ``start_daemon`` brings the host back)."""
+        guests = [pid for pid in _all_pids() if self._in_namespace(pid) and _command(pid).startswith("qemu")]
+        self.kill_daemon()
+        for pid in guests:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
     def start_daemon(self) -> None:
         """libvirtd again inside the namespaces (after kill_daemon); returns once it answers."""
         if not self.answers():
@@ -134,6 +143,13 @@ class SecondHost:
         self.anchor.kill()
         self.anchor.wait(timeout=10)
         subprocess.run(["ip", "link", "del", OUTER_LINK], capture_output=True, check=False)
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _all_pids() -> list[int]:

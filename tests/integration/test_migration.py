@@ -91,6 +91,7 @@ async def migrate_by_keys(
 ) -> str:
     """Choose the first host that will do, submit; the migration address the form guessed."""
     table = app.main.table
+    await wait_until(pilot, lambda: len(app.fleet.up_hosts()) == 2, timeout=30)  # both listed
     await wait_until(
         pilot,
         lambda: any(k.startswith(from_uri) and domain(table, k).name == name for k in table.keys),
@@ -144,6 +145,30 @@ async def test_an_aborted_migration_leaves_the_guest_running_where_it_was(
         await wait_until(pilot, lambda: f"Migrate {name}: aborted" in notes(app), timeout=30)
         await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
     assert where(name, SYSTEM_URI, second.uri) == [f"{SYSTEM_URI} running"]
+
+
+async def test_a_target_that_goes_down_midway_leaves_the_guest_on_its_host(
+    second_host: SecondHost, second: HostConfig, running_guests: list[str]
+) -> None:
+    name = running_guests[0]
+    app = TuivirtApp([LOCAL, second], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await migrate_by_keys(pilot, app, name, SYSTEM_URI, bandwidth="1")
+            await wait_until(pilot, lambda: isinstance(app.screen, MigrationProgressScreen), timeout=20)
+            progress = app.screen
+            await wait_until(
+                pilot, lambda: " of " in str(progress.query_one("#figures-0").render()), timeout=30
+            )
+            await asyncio.to_thread(second_host.crash)
+            failed = f"Migrate {name} to second on localhost: "
+            await wait_until(pilot, lambda: failed in notes(app), timeout=60)
+            line = next(n for n in notes(app).split("\n") if n.startswith(failed))
+            assert len(line) > len(failed) and "Traceback" not in notes(app)
+            await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
+        assert where(name, SYSTEM_URI) == [f"{SYSTEM_URI} running"]
+    finally:
+        await asyncio.to_thread(second_host.start_daemon)
 
 
 POOL, POOL_PATH = "tuivirt-mig", "/var/lib/libvirt/images/tuivirt-mig"  # private to each daemon
@@ -211,7 +236,7 @@ async def test_a_host_with_two_running_guests_is_evacuated(
     assert sorted(others) == sorted(running_guests), "only the test's guests run here"
     app = TuivirtApp([LOCAL, second], refresh=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.main.table.row_count >= 2, timeout=20)
+        await wait_until(pilot, lambda: len(app.fleet.up_hosts()) == 2, timeout=30)
         await pilot.press("H")
         await wait_until(pilot, lambda: isinstance(app.screen, HostsScreen))
         await pilot.press("M")  # the first host: localhost
