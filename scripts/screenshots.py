@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 import time
 from functools import partial
@@ -164,6 +165,49 @@ async def shoot_console(filename: str = "console-100x30.svg") -> None:
         conn.close()
 
 
+async def shoot_migration(filename: str = "migration-100x30.svg") -> None:
+    """A live migration to a second real libvirt host (the tests' one, in namespaces), slowed to
+    2 MiB/s so that its progress shows, then aborted."""
+    from tests.integration.second_host import PEER_ADDRESS, start_second_host
+
+    try:
+        conn = libvirt.open("qemu:///system")
+    except libvirt.libvirtError as exc:
+        print(f"skipped {filename}: {exc}")
+        return
+    names = ["web-frontend", "db-backend"]
+    with tempfile.TemporaryDirectory() as directory:
+        second = start_second_host(Path(directory))
+        try:
+            for name in names:
+                testguest.define(conn, name, network=None).create()
+            hosts = [HostConfig("localhost", "qemu:///system"), HostConfig("rack-2", second.uri)]
+            app = TuivirtApp(hosts, refresh=1, config_file=OUT / "unused.toml")
+            async with app.run_test(size=(100, 30)) as pilot:
+                while len(app.fleet.up_hosts()) < 2 or app.main.table.row_count < 2:
+                    await pilot.pause(0.1)
+                key = next(k for k in app.main.table.keys if app.main.table.item(k).domain.name == names[0])  # type: ignore[union-attr]
+                app.main.table.select_key(key)
+                await pilot.press("M")
+                await pilot.pause(2.0)
+                app.screen.query_one("#bandwidth").value = "2"  # type: ignore[attr-defined]
+                assert app.screen.query_one("#address").value == PEER_ADDRESS  # type: ignore[attr-defined]
+                await pilot.press("ctrl+s")
+                await pilot.pause(6.0)
+                app.save_screenshot(filename, str(OUT))
+                await pilot.press("a")
+                await pilot.pause(3.0)
+            print(OUT / filename)
+        finally:
+            for name in names:
+                with contextlib.suppress(libvirt.libvirtError):
+                    dom = conn.lookupByName(name)
+                    dom.destroy()
+                    dom.undefine()
+            second.stop()
+            conn.close()
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     for filename, (size, keys) in SHOTS.items():
@@ -176,6 +220,7 @@ async def main() -> None:
     await shoot_editor()
     await shoot_storage()
     await shoot_console()
+    await shoot_migration()
 
 
 if __name__ == "__main__":

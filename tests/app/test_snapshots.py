@@ -9,6 +9,7 @@ what it shows, and inputs do not blink.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from tuivirt.ui.dialogs.clone_form import CloneFormScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.delete import DeleteScreen
 from tuivirt.ui.dialogs.help import HelpScreen
+from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.section import Section
 from tuivirt.ui.networks.screen import NetworksScreen
@@ -241,6 +243,31 @@ SCENES: dict[str, Scene] = {
     "clone_form": clone_form,
     "networks": networks,
 }
+
+
+async def migrate_form(pilot: Pilot[Any]) -> None:
+    """M on a shut-off guest: the hosts, the one that will not do with why; the options."""
+    await on_guest(pilot, "build-runner")
+    assert isinstance(pilot.app, TuivirtApp)
+    await wait_until(pilot, lambda: len(pilot.app.fleet.up_hosts()) == 2)  # type: ignore[attr-defined]
+    await pilot.press("M")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MigrateFormScreen))
+    still(pilot)
+    await pilot.pause()
+
+
+def two_host_app() -> TuivirtApp:
+    """The demo and a host with its network and pool but none of its guests (nor free memory)."""
+    demo = demo_app()
+    empty = NODE_FILE.with_name("empty.xml")
+    empty.write_text(re.sub(r"<domain .*?</domain>\s*", "", NODE_FILE.read_text(), flags=re.S))
+    hosts = [*demo.fleet.hosts, HostConfig("rack-2", f"test://{empty}")]
+    return TuivirtApp(hosts, refresh=3600, config_file=Path("config.toml"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+def test_migrate_form(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    assert snap_compare(two_host_app(), terminal_size=size, run_before=migrate_form)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])

@@ -1,5 +1,5 @@
 """Ctrl+P: every guest action that applies to the selected (or marked) guests, by name, the editor
-and clone of the guest under the cursor, and storage."""
+and clone of the guest under the cursor, migration, and storage."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ class GuestCommands(Provider):
             commands.append((f"Edit XML: {name}", partial(screen.action_open, "xml"), "E: virsh edit"))
             if not clone_refusal(row.domain.state):
                 commands.append((f"Clone: {name}", partial(screen.action_open, "clone"), "C: virt-clone"))
+            marked = len(screen.targets())
+            who = name if marked == 1 else f"{marked} marked guests"
+            commands.append((f"Migrate: {who}", partial(screen.action_open, "migrate"), "M: virsh migrate"))
         commands.append(("Storage", partial(screen.action_fleet_screen, "storage"), "P: pools and volumes"))
         return commands
 

@@ -74,7 +74,7 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
                 yield row(label, field_id, Checkbox("", value=bool(getattr(defaults, attribute))))
             for field_id, (label, _attribute) in NUMBERS.items():
                 yield row(label, field_id, Input(placeholder="default", restrict=r"\d*"))
-            yield row("Address", "address", Input(placeholder="the target's name"))
+            yield row("Address", "address", Input(placeholder="host name"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Migrate (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
