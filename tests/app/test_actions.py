@@ -360,6 +360,7 @@ async def test_palette_lists_actions_for_the_selected_guest() -> None:
                 "Snapshot",
                 "Edit",
                 "Edit XML",
+                "Migrate",
             )
         }
         await pilot.press(*"force off")
