@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from tests.app.helpers import domain, state_of
 from tests.conftest import wait_until
-from tests.integration.conftest import SYSTEM_URI
+from tests.integration.conftest import SYSTEM_URI, virsh
 from tests.integration.second_host import HOST_ADDRESS, PEER_ADDRESS, SecondHost
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
@@ -87,7 +87,7 @@ def running_guests(second: HostConfig, guest_images: testguest.GuestImages) -> I
 
 
 async def migrate_by_keys(
-    pilot: Pilot[Any], app: TuivirtApp, name: str, from_uri: str, bandwidth: str = ""
+    pilot: Pilot[Any], app: TuivirtApp, name: str, from_uri: str, bandwidth: str = "", downtime: str = ""
 ) -> str:
     """Choose the first host that will do, submit; the migration address the form guessed."""
     table = app.main.table
@@ -101,9 +101,9 @@ async def migrate_by_keys(
     assert table.select_key(key)
     await pilot.press("M")
     await wait_until(pilot, lambda: isinstance(app.screen, MigrateFormScreen), timeout=20)
-    if bandwidth:
-        app.screen.query_one("#bandwidth", Input).value = bandwidth
-        await pilot.pause()
+    app.screen.query_one("#bandwidth", Input).value = bandwidth
+    app.screen.query_one("#downtime", Input).value = downtime
+    await pilot.pause()
     address = app.screen.query_one("#address", Input).value
     await pilot.press("ctrl+s")
     return address
@@ -134,11 +134,14 @@ async def test_an_aborted_migration_leaves_the_guest_running_where_it_was(
     name = running_guests[0]
     app = TuivirtApp([LOCAL, second], refresh=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
-        await migrate_by_keys(pilot, app, name, SYSTEM_URI, bandwidth="1")  # 128 MiB at 1 MiB/s
+        await migrate_by_keys(
+            pilot, app, name, SYSTEM_URI, bandwidth="1", downtime="450"
+        )  # 128 MiB at 1 MiB/s
         await wait_until(pilot, lambda: isinstance(app.screen, MigrationProgressScreen), timeout=20)
         progress = app.screen
         await wait_until(pilot, lambda: " of " in str(progress.query_one("#figures-0").render()), timeout=30)
         assert state_of(app.main.table, name) == "migrating → second"
+        await wait_until(pilot, lambda: "450" in virsh("migrate-getmaxdowntime", name), timeout=10)
         await pilot.press("a")
         await pilot.press("a")  # twice: said once, done once
         await wait_until(pilot, lambda: "Aborting already" in notes(app))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -65,7 +66,7 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
             "Live: it runs on while its memory is copied." if running else "Shut off: its definition moves."
         )
         with Vertical(classes="dialog", id="migrate-form"):
-            yield Label(f"Migrate {what} from {self._source}", classes="dialog-title")
+            yield Label(f"Migrate {what} from {self._source}", classes="dialog-title", markup=False)
             self._note = note
             yield Static(note, classes="dialog-note", id="migrate-note", markup=False)
             yield OptionList(id="migrate-targets", compact=True)
@@ -105,7 +106,7 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
         for destination in self._destinations.values():
             why = self._why_not(destination, options)
             prompt = f"{destination.name}: {why}" if why else destination.name
-            targets.add_option(Option(prompt, id=destination.uri, disabled=bool(why)))
+            targets.add_option(Option(Text(prompt), id=destination.uri, disabled=bool(why)))
         enabled = [i for i, d in enumerate(self._destinations.values()) if not self._why_not(d, options)]
         uris = list(self._destinations)
         if enabled:

@@ -69,10 +69,10 @@ class MigrationProgressScreen(Keymapped, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="migration-dialog"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(self._title, classes="dialog-title", markup=False)
             with VerticalScroll(id="migration-list"):
                 for index, move in enumerate(self._moves.values()):
-                    yield Label(move.title, classes="migration-guest")
+                    yield Label(move.title, classes="migration-guest", markup=False)
                     yield ProgressBar(total=None, show_eta=False, id=f"bar-{index}")
                     yield Static("waiting…", id=f"figures-{index}", markup=False)
             yield Static(self._keys_line(), id="migration-keys", markup=False)

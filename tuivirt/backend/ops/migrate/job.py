@@ -79,23 +79,29 @@ def migrate_guest(
     mover = threading.Thread(target=run, name=f"migrate {dom.name()}", daemon=True)
     mover.start()
     aborted = postcopied = downtime_set = False
+    progress: MigrationProgress | None = None
     while mover.is_alive():
         mover.join(POLL_SECONDS)
         if not mover.is_alive() or not running:
             continue
-        with contextlib.suppress(libvirt.libvirtError):  # the job may end between two calls
+        # Each call may fail because the job has just ended (or not yet begun): tried again at the
+        # next poll, or moot once the mover is done.
+        with contextlib.suppress(libvirt.libvirtError):
             if control.abort.is_set() and not aborted:
-                aborted = True
                 dom.abortJob()
+                aborted = True
+        with contextlib.suppress(libvirt.libvirtError):
             if control.postcopy.is_set() and not postcopied and not aborted:
-                postcopied = True
                 dom.migrateStartPostCopy(0)
+                postcopied = True
+        with contextlib.suppress(libvirt.libvirtError):
             progress = progress_of(dom.jobStats(0), postcopied)
             if progress is not None:
-                if options.max_downtime_ms and not downtime_set:
-                    downtime_set = True  # set once the job runs: QEMU takes it per migration
-                    dom.migrateSetMaxDowntime(options.max_downtime_ms, 0)
                 control.report(progress)
+        with contextlib.suppress(libvirt.libvirtError):
+            if options.max_downtime_ms and not downtime_set and progress is not None:
+                dom.migrateSetMaxDowntime(options.max_downtime_ms, 0)  # QEMU takes it per job
+                downtime_set = True
     if failure:
         if aborted:
             raise Cancelled("aborted; the guest is on its host as it was")
