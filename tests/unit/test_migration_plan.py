@@ -8,8 +8,9 @@ import libvirt
 
 from tuivirt.backend.ops.migrate.checks import GuestNeeds, HostOffer, refusal, refusal_for_all
 from tuivirt.backend.ops.migrate.evacuate import plan_evacuation
-from tuivirt.backend.ops.migrate.job import progress_of
+from tuivirt.backend.ops.migrate.job import MigrationProgress, progress_of
 from tuivirt.backend.ops.migrate.options import MigrationOptions, flags, migration_address, parameters
+from tuivirt.ui.dialogs.migration_progress import figures
 
 GIB = 1024 * 1024  # KiB
 
@@ -117,3 +118,12 @@ def test_progress_only_while_a_job_runs() -> None:
     assert progress is not None and (progress.processed, progress.total, progress.rate) == (10, 100, 5)
     assert (progress.dirty_rate, progress.iterations, progress.left_ms) == (7, 2, None)
     assert progress.postcopy
+
+
+def test_the_progress_line_says_what_is_left() -> None:
+    mib = 1024 * 1024
+    progress = MigrationProgress(40 * mib, 512 * mib, 472 * mib, 30 * mib, 1200, 2, None, postcopy=False)
+    assert figures(progress) == (
+        "40 MiB of 512 MiB, 472 MiB to go · 30 MiB/s · 1200 dirty pages/s · pass 2 · 16 s left"
+    )
+    assert figures(replace(progress, left_ms=3000, postcopy=True)).endswith("· 3 s left · post-copy")

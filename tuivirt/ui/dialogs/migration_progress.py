@@ -29,8 +29,11 @@ class MoveShown:
 
 
 def figures(progress: MigrationProgress) -> str:
-    """'40 MiB of 512 MiB · 30 MiB/s · 1200 dirty pages/s · pass 2 · 12 s left'"""
-    parts = [f"{format_bytes(progress.processed)} of {format_bytes(progress.total)}"]
+    """'40 MiB of 512 MiB, 472 MiB to go · 30 MiB/s · 1200 dirty pages/s · pass 2 · 12 s left'"""
+    parts = [
+        f"{format_bytes(progress.processed)} of {format_bytes(progress.total)}, "
+        f"{format_bytes(progress.remaining)} to go"
+    ]
     if progress.rate:
         parts.append(f"{format_bytes(progress.rate)}/s")
     parts.append(f"{progress.dirty_rate} dirty pages/s")
