@@ -68,8 +68,9 @@ class GuestMigrator(Widget):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _destinations(self, guests: list[GuestNeeds], source_uri: str) -> list[Destination]:
-        """Every connected host, read side by side (a slow one holds up only its own line)."""
+    def _destinations(self, guests: list[GuestNeeds], source_uri: str, uris: list[str]) -> list[Destination]:
+        """The hosts at ``uris``, read side by side (a slow one holds up only its own line). On a
+        worker: ``uris`` were taken on the UI loop, which owns the fleet's host list."""
         fleet = self._fleet
 
         def read(uri: str) -> Destination:
@@ -81,12 +82,12 @@ class GuestMigrator(Widget):
                 return Destination(uri, name, None, exc.reason, address)
             return Destination(uri, name, offer, "", address)
 
-        uris = fleet.up_hosts()
         with ThreadPoolExecutor(max_workers=max(1, len(uris)), thread_name_prefix="migrate-read") as pool:
             return list(pool.map(read, uris))
 
     def migrate(self, targets: list[GuestTarget]) -> None:
         fleet = self._fleet
+        uris = fleet.up_hosts()
 
         def job() -> tuple[list[GuestNeeds], list[Destination]]:
             needs = [
@@ -95,7 +96,7 @@ class GuestMigrator(Widget):
                 )
                 for t in targets
             ]
-            return needs, self._destinations(needs, targets[0].host_uri)
+            return needs, self._destinations(needs, targets[0].host_uri, uris)
 
         call_host(self, job, partial(Prepared, targets))
 
@@ -118,10 +119,11 @@ class GuestMigrator(Widget):
     def evacuate(self, uri: str) -> None:
         """Every running guest of the host at ``uri`` to the others: the plan first, to confirm."""
         fleet = self._fleet
+        uris = [u for u in fleet.up_hosts() if u != uri]
 
         def job() -> tuple[list[Placement], list[Destination]]:
             guests = fleet.call(uri, partial(running_guests, host_uri=uri), what="Read its running guests")
-            destinations = [d for d in self._destinations(guests, uri) if d.uri != uri]
+            destinations = self._destinations(guests, uri, uris)
             offers = [d.offer for d in destinations if d.offer is not None]
             names = {d.uri: d.name for d in destinations}
             return plan_evacuation(guests, offers, MigrationOptions(), names), destinations
