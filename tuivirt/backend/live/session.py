@@ -158,6 +158,11 @@ class HostSession:
         self._events.put((dom.UUIDString(), AGENT_CONNECTED if connected else AGENT_GONE))
         self._wake.set()
 
+    def _on_metadata(self, _conn: object, dom: libvirt.virDomain, *_args: object) -> None:
+        """A guest's metadata changed (its tags, maybe): read its again, as after a define."""
+        self._events.put((dom.UUIDString(), -1))
+        self._wake.set()
+
     def _on_close(self, reason: int) -> None:
         """Runs on the event loop thread when the connection dies."""
         self._lost = CLOSE_REASONS.get(reason, f"connection closed (reason {reason})")
@@ -230,6 +235,11 @@ class HostSession:
             *_optional(
                 lambda: conn.domainEventRegisterAny(
                     None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._on_agent, None
+                )
+            ),
+            *_optional(
+                lambda: conn.domainEventRegisterAny(
+                    None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, self._on_metadata, None
                 )
             ),
         ]
