@@ -26,7 +26,9 @@ from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.xml_edit import XmlEditor
 from tuivirt.ui.guest_actions import GuestActions
 from tuivirt.ui.guest_clone import GuestCloner
+from tuivirt.ui.guest_keys import GUEST_KEYS
 from tuivirt.ui.guest_migrate import GuestMigrator
+from tuivirt.ui.guest_tags import GuestTagger
 from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
@@ -46,22 +48,6 @@ from tuivirt.ui.widgets.domains_table import DomainsTable, GuestRow, row_key
 from tuivirt.ui.widgets.filter_bar import FilterBar
 from tuivirt.ui.widgets.hosts_table import HostsTable
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
-
-# (action, default keys, shown in the footer): a top/k9s/virsh hybrid; README lists them.
-GUEST_KEYS: list[tuple[Action, str, bool]] = [
-    (Action.START, "s", True),
-    (Action.SHUTDOWN, "S", True),
-    (Action.REBOOT, "r", False),
-    (Action.FORCE_OFF, "F", True),
-    (Action.PAUSE, "p", True),
-    (Action.RESUME, "u", True),
-    (Action.RESET, "R", False),
-    (Action.SAVE, "m", False),
-    (Action.AUTOSTART_ON, "a", False),
-    (Action.AUTOSTART_OFF, "A", False),
-    (Action.DELETE, "D,delete", True),
-    (Action.SNAPSHOT, "T", False),
-]
 
 FLEET_SCREENS = dict(hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen)
 
@@ -97,6 +83,8 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("i", "explain_readonly('The guest agent')", "Guest agent", show=False, id="guest.agent"),
         Binding("M", "open('migrate')", "Migrate", show=False, id="guest.migrate"),
         Binding("M", "explain_readonly('Migration')", "Migrate", show=False, id="guest.migrate"),
+        Binding("number_sign", "open('tags')", "Tags", show=False, id="guest.tags"),
+        Binding("number_sign", "explain_readonly('Tags')", "Tags", show=False, id="guest.tags"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "set_marks(True)", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "set_marks(False)", "Clear marks", show=False, id="guest.clear_marks"),
@@ -136,6 +124,7 @@ class MainScreen(Keymapped, Screen[None]):
         yield XmlEditor(self.fleet)
         yield GuestCloner(self.fleet)
         yield GuestMigrator(self.fleet, self.pending)
+        yield GuestTagger(self.fleet)
         yield AgentMenu(self.fleet)
         yield AppFooter()
 
@@ -325,8 +314,7 @@ class MainScreen(Keymapped, Screen[None]):
                 self.action_console()
 
     def action_open(self, kind: str) -> None:
-        """The guest under the cursor's snapshots, editor, XML, clone, migration (or the marked guests')
-        or agent (its host connected)."""
+        """What ``kind`` opens for the guest under the cursor (migration, tags: the marked guests)."""
         row = self._cursor_row()
         if row is None or row.host_uri not in self.fleet.sessions:
             self.notify("No guest under the cursor, or its host is not connected.")
@@ -340,6 +328,8 @@ class MainScreen(Keymapped, Screen[None]):
             self.query_one(GuestCloner).clone(target, row.domain.state)
         elif kind == "migrate":
             self.query_one(GuestMigrator).migrate(self.targets())
+        elif kind == "tags":
+            self.query_one(GuestTagger).edit(self.targets())
         elif kind == "agent":
             self.query_one(AgentMenu).open(target, row.domain.state.is_active)
         else:

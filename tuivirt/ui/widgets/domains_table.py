@@ -127,6 +127,7 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     ),
     _column("autostart", "Auto", 4, lambda d: yes_no(d.autostart), lambda d: d.autostart, priority=7),
     _column("snapshots", "Snap", 4, _snapshots, lambda d: d.snapshots or 0, "right", priority=8),
+    _column("tags", "Tags", 14, lambda d: " ".join(d.tags), priority=8),
     # From the guest agent (else the DHCP lease, ARP): on wide terminals only.
     _column("ip", "IP", 15, lambda d: d.ip or "", lambda d: _ip_sort(d.ip), priority=9),
     _column("os", "OS", 16, lambda d: printable(d.os_name or ""), priority=10),
@@ -135,7 +136,8 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
 
 def _filter_text(row: GuestRow) -> str:
     d = row.domain
-    return f"{d.name}\n{d.host}\n{d.state.label}" + ("\nchanges at next boot" if d.next_boot else "")
+    tags = "".join(f"\ntag:{tag}" for tag in d.tags)  # "tag:we" finds web and webmail, as you type
+    return f"{d.name}\n{d.host}\n{d.state.label}" + ("\nchanges at next boot" if d.next_boot else "") + tags
 
 
 class DomainsTable(SnapshotTable[GuestRow]):
