@@ -3,7 +3,10 @@ an unwritable folder said once while the log carries on in memory."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from tuivirt.backend.eventlog.store import Event, EventStore
 
@@ -65,3 +68,16 @@ def test_lifecycle_events_in_words() -> None:
     paused = lifecycle_text(libvirt.VIR_DOMAIN_EVENT_SUSPENDED, libvirt.VIR_DOMAIN_EVENT_SUSPENDED_IOERROR)
     assert paused == "paused (I/O error)"
     assert lifecycle_text(99, 0) == "event 99 (detail 0)"
+
+
+def test_tuivirt_log_prints_json_lines_filtered(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tuivirt.log_command import run_log, since_epoch
+
+    store = EventStore(tmp_path / "events.jsonl")
+    store.append([event(1), Event(at=1_800_000_100.0, host="rack-2", kind="host", text="down: refused")])
+    assert run_log(["--json", "--host", "rack-2"], EventStore(store.path)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["text"] for line in lines] == ["down: refused"]
+    assert run_log(["--since", "2027-01-20T00:00"], EventStore(store.path)) == 0  # after both
+    assert capsys.readouterr().out == ""
+    assert since_epoch("15m", 1000.0) == 100.0
