@@ -28,6 +28,7 @@ class Event:
     guest: str = ""  # its name ("" for a host's own event)
     uuid: str = ""
     user: str = ""  # who ran it, for tuivirt's own actions
+    uri: str = ""  # the host's URI (Enter on the log's line finds the guest's row by it)
 
     def line(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
@@ -54,6 +55,7 @@ class EventStore:
         self.problem = ""  # why the file is not being written (or what was skipped reading it)
         self._lock = threading.Lock()
         self._writable = True
+        self.count = 0  # events appended so far: a view reads again when it moves
 
     @property
     def rotated(self) -> Path:
@@ -86,6 +88,7 @@ class EventStore:
         batch = list(events)
         with self._lock:
             self.events.extend(batch)
+            self.count += len(batch)
             if not self._writable or not batch:
                 return
             try:

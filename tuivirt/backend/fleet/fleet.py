@@ -7,12 +7,15 @@ Sessions report from their own threads through the listener, which only hands da
 from __future__ import annotations
 
 import contextlib
+import getpass
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
 from libvirt import libvirtError, virConnect
 
+from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
 from tuivirt.backend.live.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
@@ -49,9 +52,28 @@ def has_own_connections(uri: str) -> bool:
     return not uri.startswith("test")
 
 
+def _action_event(label: str, result: GuestResult) -> Event:
+    """One of our actions on one guest, as the log keeps it: who, what, and how it went."""
+    target = result.target
+    text = f"{label}: failed: {result.error}" if result.error else f"{label}: done"
+    return Event(
+        time.time(),
+        target.host_name,
+        "action",
+        text,
+        target.name,
+        target.uuid,
+        getpass.getuser(),
+        target.host_uri,
+    )
+
+
 class Fleet:
-    def __init__(self, hosts: HostList, *, refresh: float, readonly: bool) -> None:
+    def __init__(
+        self, hosts: HostList, *, refresh: float, readonly: bool, events: EventStore | None = None
+    ) -> None:
         self.hosts = hosts
+        self.events = events or EventStore()  # every host's events and our actions (the log, L)
         self.readonly = readonly
         self._refresh = refresh
         self._listener: FleetListener | None = None
@@ -82,7 +104,13 @@ class Fleet:
         def report(snapshot: HostSnapshot) -> None:  # on the session's thread
             listener.host_updated(snapshot, session)
 
-        session = HostSession(self.hosts.get(uri), report, refresh=self._refresh, readonly=self.readonly)
+        session = HostSession(
+            self.hosts.get(uri),
+            report,
+            refresh=self._refresh,
+            readonly=self.readonly,
+            on_events=self.events.append,
+        )
         self.sessions[uri] = session
         session.start()
 
@@ -237,6 +265,7 @@ class Fleet:
             by_host.setdefault(target.host_uri, []).append(target)
         with ThreadPoolExecutor(max_workers=max(1, len(by_host)), thread_name_prefix="action") as pool:
             list(pool.map(run_host, by_host.values()))
+        self.events.append(_action_event(spec.label, results[t.key]) for t in targets)
         return [results[t.key] for t in targets]
 
     def _act_on(

@@ -3,8 +3,9 @@ fleet's snapshots (HostUpdated, HostRemoved); actions go to GuestActions and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -37,6 +38,7 @@ from tuivirt.ui.pending import PendingActions
 from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.create_messages import Created
 from tuivirt.ui.screens.details import DetailsScreen
+from tuivirt.ui.screens.event_log import EventLogScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
@@ -49,7 +51,9 @@ from tuivirt.ui.widgets.filter_bar import FilterBar
 from tuivirt.ui.widgets.hosts_table import HostsTable
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
-FLEET_SCREENS = dict(hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen)
+FLEET_SCREENS: dict[str, Callable[[Fleet], Screen[Any]]] = dict(
+    hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen, log=EventLogScreen
+)
 
 
 def _states(uri: str, snapshot: HostSnapshot) -> dict[str, DomainState]:
@@ -92,6 +96,7 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("O", "fleet_screen('health')", "Health", id="main.health"),
         Binding("P", "fleet_screen('storage')", "Storage", show=False, id="main.storage"),
         Binding("N", "fleet_screen('networks')", "Networks", show=False, id="main.networks"),
+        Binding("L", "fleet_screen('log')", "Event log", show=False, id="main.log"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
@@ -355,7 +360,11 @@ class MainScreen(Keymapped, Screen[None]):
     # -- hosts, marks, filter, sort, help --------------------------------------------------
 
     def action_fleet_screen(self, name: str) -> None:
-        self.app.push_screen(FLEET_SCREENS[name](self.fleet))
+        def go_to(key: object) -> None:  # the event log's Enter: a guest's row
+            if isinstance(key, str) and not self.table.select_key(key):
+                self.notify("That guest is not in the table now (gone, or its host is away).")
+
+        self.app.push_screen(FLEET_SCREENS[name](self.fleet), go_to)
 
     def action_mark(self) -> None:
         table = self.table

@@ -1,0 +1,56 @@
+"""`L`: the event log on the test driver: the host coming up, the driver's lifecycle events with
+their detail, and our own actions with the user who ran them; kept in the JSON lines file,
+filtered as you type, and Enter goes to the guest's row."""
+
+from __future__ import annotations
+
+import getpass
+
+from textual.widgets import DataTable, Input
+
+from tests.app.helpers import key_of
+from tests.conftest import wait_until
+from tuivirt.app import TuivirtApp
+from tuivirt.backend.eventlog.store import EventStore
+from tuivirt.backend.live.models import HostConfig
+from tuivirt.cli import demo_uri
+from tuivirt.ui.screens.event_log import EventLogScreen
+from tuivirt.ui.screens.main import MainScreen
+
+DEMO = HostConfig("demo", demo_uri())
+
+
+async def test_events_and_actions_are_logged_kept_and_lead_to_the_guest() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        assert table.select_key(key_of(table, "web-01") or "")
+        await pilot.press("p")  # pause
+
+        def texts() -> list[tuple[str, str, str]]:
+            return [(e.kind, e.guest, e.text) for e in app.fleet.events.newest_first()]
+
+        await wait_until(pilot, lambda: ("lifecycle", "web-01", "paused (by us)") in texts(), timeout=10)
+        await wait_until(pilot, lambda: ("action", "web-01", "Pause: done") in texts())
+        assert ("host", "", "up") in texts()
+        assert (
+            next(e for e in app.fleet.events.newest_first() if e.kind == "action").user == getpass.getuser()
+        )
+
+        assert table.select_key(key_of(table, "db-primary") or "")
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, EventLogScreen))
+        log = app.screen
+        rows = log.query_one(DataTable)
+        await wait_until(pilot, lambda: rows.row_count >= 3)
+        assert rows.get_row_at(0)[4] == f"Pause: done ({getpass.getuser()})"  # newest first
+        log.query_one("#log-filter", Input).value = "paused"
+        await wait_until(pilot, lambda: rows.row_count == 1)
+        rows.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert table.cursor_key == key_of(table, "web-01")
+
+    kept = EventStore().load()  # a later run (or `tuivirt log`) reads them back
+    assert ("action", "web-01", "Pause: done") in [(e.kind, e.guest, e.text) for e in kept]
