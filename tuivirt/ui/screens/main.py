@@ -39,6 +39,7 @@ from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.create_messages import Created
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.event_log import EventLogScreen
+from tuivirt.ui.screens.guest_screen import GuestScreenScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
@@ -97,6 +98,7 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("P", "fleet_screen('storage')", "Storage", show=False, id="main.storage"),
         Binding("N", "fleet_screen('networks')", "Networks", show=False, id="main.networks"),
         Binding("L", "fleet_screen('log')", "Event log", show=False, id="main.log"),
+        Binding("V", "open('screen')", "Screen", show=False, id="guest.screen"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
@@ -219,7 +221,7 @@ class MainScreen(Keymapped, Screen[None]):
             return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
         if action == "console":
             return not self.readonly and self._console_target() is not None
-        if action == "new_guest" or (action == "open" and parameters[0] != "snapshots"):
+        if action == "new_guest" or (action == "open" and parameters[0] not in ("snapshots", "screen")):
             return not self.readonly
         return True
 
@@ -327,6 +329,8 @@ class MainScreen(Keymapped, Screen[None]):
         target = GuestTarget.of(self.table.cursor_key or "", row.domain, row.host_uri)
         if kind == "snapshots":
             self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
+        elif kind == "screen":
+            self.app.push_screen(GuestScreenScreen(self.fleet, target))
         elif kind == "editor":
             self.app.push_screen(GuestEditorScreen(self.fleet, target))
         elif kind == "clone":
@@ -386,13 +390,10 @@ class MainScreen(Keymapped, Screen[None]):
         self.refresh_bindings()
 
     def action_sort(self, step: int) -> None:
-        table = self.table
-        keys = [c.key for c in table.columns]
-        table.sort_by(keys[(keys.index(table.sort_column.key) + step) % len(keys)], table.sort_reverse)
+        self.table.sort_step(step)
 
     def action_invert_sort(self) -> None:
-        table = self.table
-        table.sort_by(table.sort_column.key, not table.sort_reverse)
+        self.table.sort_by(self.table.sort_column.key, not self.table.sort_reverse)
 
     def action_help(self) -> None:
         note = "Read-only mode: guest actions are off." if self.readonly else ""

@@ -190,6 +190,11 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._painted.clear()
         self.refresh()  # the header's arrow moved
 
+    def sort_step(self, step: int) -> None:
+        """Sort by the next (``step`` 1) or previous (-1) column, in the same direction."""
+        keys = [c.key for c in self.columns]
+        self.sort_by(keys[(keys.index(self.sort_column.key) + step) % len(keys)], self._reverse)
+
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
         self._reorder()

@@ -1,0 +1,42 @@
+"""`V`'s pure parts: text to Linux key presses, the tunnel command, an image in half blocks."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from tuivirt.backend.ops.screen import SHIFT, Display, keys_for
+from tuivirt.ui.widgets.half_blocks import decode, strips
+
+
+def test_text_becomes_key_presses() -> None:
+    assert keys_for("ls -l\n") == [[38], [31], [57], [12], [38], [28]]
+    assert keys_for("A!") == [[SHIFT, 30], [SHIFT, 2]]
+    with pytest.raises(ValueError, match="'é' cannot be typed"):
+        keys_for("café")
+
+
+def test_the_tunnel_names_the_host_or_this_machine() -> None:
+    display = Display("vnc", "127.0.0.1", 5901)
+    assert display.tunnel("qemu+ssh://root@rack2/system").startswith(
+        "ssh -N -L 5901:127.0.0.1:5901 root@rack2"
+    )
+    assert display.tunnel("qemu:///system") == "vnc on this machine: 127.0.0.1:5901"
+
+
+def test_an_image_in_half_blocks_keeps_its_colours_and_aspect() -> None:
+    image = Image.new("RGB", (4, 4), (255, 0, 0))
+    for x in range(4):
+        for y in range(2, 4):
+            image.putpixel((x, y), (0, 0, 255))  # lower half blue
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    lines = strips(decode(data.getvalue()), columns=4, rows=10)
+    assert len(lines) == 2 and lines[0].cell_length == 4  # 4x4 pixels: 4 columns, 2 rows
+    top, bottom = lines[0]._segments[0].style, lines[1]._segments[0].style
+    assert top is not None and top.color is not None and top.color.triplet == (255, 0, 0)
+    assert bottom is not None and bottom.bgcolor is not None and bottom.bgcolor.triplet == (0, 0, 255)
+    with pytest.raises(ValueError, match="not an image"):
+        decode(b"nothing")

@@ -1,0 +1,138 @@
+"""`V`: a look at a running guest's screen (libvirt's screenshot, in half blocks), taken again on
+`r` and every few seconds while open. Keys go to the guest: `d` Ctrl+Alt+Del (asked first), `1` /
+`2` Ctrl+Alt+F1 / F2, `t` types a line. The guest's VNC / SPICE display is named with an ssh
+tunnel command, for a full viewer."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Header, Static
+
+from tuivirt.backend.fleet.fleet import Fleet, HostCallError
+from tuivirt.backend.fleet.targets import GuestTarget
+from tuivirt.backend.ops.screen import COMBOS, Display, keys_for, screenshot_and_displays, send_presses
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.host_calls import HostReply, call_host
+from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.half_blocks import decode
+from tuivirt.ui.widgets.image_view import ImageView
+
+REFRESH_SECONDS = 5.0
+
+
+class Shot(HostReply[tuple[bytes, list[Display]]]):
+    """A screenshot and the guest's displays, or why not."""
+
+
+class Sent(HostReply[str]):
+    """What was sent to the guest's keyboard."""
+
+
+def _problem(text: str) -> str:
+    try:
+        keys_for(text)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+class GuestScreenScreen(Keymapped, Screen[None]):
+    BINDINGS = [
+        Binding("r", "take", "Again", id="screen.take"),
+        Binding("t", "type", "Type a line", id="screen.type"),
+        Binding("d", "ctrl_alt_del", "Ctrl+Alt+Del", id="screen.ctrl_alt_del"),
+        Binding("1", "combo('ctrl+alt+f1')", "Ctrl+Alt+F1", show=False, id="screen.f1"),
+        Binding("2", "combo('ctrl+alt+f2')", "Ctrl+Alt+F2", show=False, id="screen.f2"),
+        Binding("escape,V", "app.pop_screen", "Back", id="screen.close"),
+    ]
+
+    def __init__(self, fleet: Fleet, target: GuestTarget) -> None:
+        super().__init__()
+        self._fleet = fleet
+        self._target = target
+        self.shots = 0  # screenshots shown (the tests count them)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Static("taking a screenshot…", id="screen-status", markup=False)
+        yield ImageView(id="screen-image")
+        yield Static("", id="screen-display", markup=False)
+        yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.title = f"{self._target.name} on {self._target.host_name}: its screen"
+        self.action_take()
+        self.set_interval(REFRESH_SECONDS, self.action_take)
+
+    def action_take(self) -> None:
+        target = self._target
+
+        read = partial(screenshot_and_displays, uuid=target.uuid)
+        job = partial(self._fleet.call, target.host_uri, read, what=f"Take {target.name}'s screenshot")
+        call_host(self, job, Shot, group="screenshot", exclusive=True)
+
+    @on(Shot)
+    def _shot(self, message: Shot) -> None:
+        status = self.query_one("#screen-status", Static)
+        if isinstance(message.outcome, HostCallError):
+            status.update(str(message.outcome))
+            return
+        data, shown = message.outcome
+        try:
+            image = decode(data)
+        except ValueError as exc:
+            status.update(f"The screenshot could not be read: {exc}")
+            return
+        self.shots += 1
+        self.query_one(ImageView).show(image)
+        taken = time.strftime("%H:%M:%S")
+        status.update(
+            f"{image.width}x{image.height}, taken {taken}, again every {REFRESH_SECONDS:.0f} s (r: now)"
+        )
+        tunnels = [d.tunnel(self._target.host_uri) for d in shown]
+        self.query_one("#screen-display", Static).update("\n".join(tunnels) or "No VNC or SPICE display.")
+
+    def _send(self, presses: list[list[int]], what: str) -> None:
+        target = self._target
+
+        def send() -> str:
+            work = partial(send_presses, uuid=target.uuid, presses=presses)
+            self._fleet.call(target.host_uri, work, what=f"Send {what} to {target.name}")
+            return what
+
+        call_host(self, send, Sent)
+
+    @on(Sent)
+    def _sent(self, message: Sent) -> None:
+        if isinstance(message.outcome, HostCallError):
+            self.notify(str(message.outcome), severity="error", timeout=10)
+        else:
+            self.notify(f"Sent {message.outcome}.")
+            self.set_timer(0.5, self.action_take)
+
+    def action_combo(self, name: str) -> None:
+        self._send([COMBOS[name]], name.replace("+", " "))
+
+    def action_ctrl_alt_del(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send([COMBOS["ctrl+alt+del"]], "Ctrl+Alt+Del")
+
+        body = f"Send Ctrl+Alt+Del to {self._target.name}? Most guests reboot."
+        self.app.push_screen(ConfirmScreen("Ctrl+Alt+Del?", body, "Send"), answered)
+
+    def action_type(self) -> None:
+        def typed(text: str | None) -> None:
+            if text:
+                self._send(keys_for(text + "\n"), f"“{text}” and Enter")
+
+        note = "Typed through the guest's keyboard (US layout), then Enter."
+        self.app.push_screen(ValueFormScreen("Type a line", note, "", _problem, "Type"), typed)
