@@ -79,6 +79,11 @@ async def test_tags_are_kept_by_libvirt_shown_filtered_and_marked() -> None:
         await wait_until(pilot, lambda: table.cell_text(key, "tags") == "web")
         assert in_libvirt(app, "web-01")[0] == ("web",)
 
+        await pilot.press("escape", "slash", "escape")  # the marks cleared, then the filter
+        await wait_until(pilot, lambda: table.row_count == 14)
+        table.mark_tagged("db")  # what the palette's "Mark tagged: db" runs
+        assert table.marks == {key_of(table, "db-primary")}
+
 
 async def test_a_bad_tag_is_named_and_nothing_is_written() -> None:
     app = TuivirtApp([DEMO])

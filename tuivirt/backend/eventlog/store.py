@@ -102,5 +102,6 @@ class EventStore:
                 self.problem = f"cannot write {self.path}: {exc.strerror or exc}; kept in memory only"
 
     def newest_first(self) -> list[Event]:
+        """By time: a host's events reach the store at its next tick, after quicker ones."""
         with self._lock:
-            return list(reversed(self.events))
+            return sorted(self.events, key=lambda event: event.at, reverse=True)

@@ -193,6 +193,10 @@ class DomainsTable(SnapshotTable[GuestRow]):
         self.marks ^= {key}
         self.touch([key])
 
+    def mark_tagged(self, tag: str) -> None:
+        """Mark every guest shown that has ``tag`` (and only those)."""
+        self.set_marks({key for key in self._order if tag in self._items[key].domain.tags})
+
     def set_marks(self, keys: set[str]) -> None:
         changed = self.marks ^ keys
         self.marks = set(keys)
