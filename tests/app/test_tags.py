@@ -4,6 +4,7 @@ a bad tag is named beside the field; read-only mode edits nothing."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual.pilot import Pilot
@@ -110,3 +111,37 @@ async def test_read_only_mode_edits_no_tags() -> None:
         await pilot.press("number_sign")
         await wait_until(pilot, lambda: "Tags: not available, tuivirt runs read-only" in notes(app))
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_guests_grouped_by_host_then_by_tag_with_counts() -> None:
+    from tuivirt.backend.ops.tags import write_tags
+
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        for guest, tags in (("web-01", ["web"]), ("web-03", ["web"]), ("db-primary", ["db", "prod"])):
+            uuid = table.item(key_of(table, guest) or "").domain.uuid  # type: ignore[union-attr]
+            work = partial(write_tags, uuid=uuid, tags=tags)
+            app.fleet.call(DEMO.uri, work, what="tag", changes=True, guest=uuid)
+        await wait_until(pilot, lambda: table.cell_text(key_of(table, "web-03") or "", "tags") == "web")
+
+        await pilot.press("b")
+        assert list(table._titles.values()) == ["▸ demo: 14 guests, 10 running"]
+        assert table.row_count == 14 and len(table.keys) == 14  # headers are lines, not rows
+
+        await pilot.press("b")
+        assert list(table._titles.values()) == [
+            "▸ db: 1 guest, 1 running",
+            "▸ web: 2 guests, 2 running",  # web-03 is paused: active
+            "▸ no tag: 11 guests, 7 running",
+        ]
+        await pilot.press("home")
+        assert table.cursor_key == key_of(table, "db-primary")  # the first row, not its header
+        await pilot.press("down")
+        assert table.cursor_key == key_of(table, "web-01")  # over the web header
+        await pilot.press("up")
+        assert table.cursor_key == key_of(table, "db-primary")
+
+        await pilot.press("b")
+        assert table._titles == {} and "Not grouped." in notes(app)

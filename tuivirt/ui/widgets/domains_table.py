@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
 from tuivirt.backend.live.models import DomainSnapshot, DomainState, HostSnapshot, HostStatus
 from tuivirt.format import format_kib, format_pair, format_pct, printable, yes_no
@@ -134,14 +137,28 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
 ]
 
 
+def _group_title(by: str, name: str, rows: list[GuestRow]) -> str:
+    """'▸ web: 4 guests, 3 running'"""
+    running = sum(1 for row in rows if row.domain.state.is_active)
+    label = name or ("no tag" if by == "tag" else "?")
+    return f"▸ {label}: {len(rows)} guest{'s' if len(rows) != 1 else ''}, {running} running"
+
+
 def _filter_text(row: GuestRow) -> str:
     d = row.domain
     tags = "".join(f"\ntag:{tag}" for tag in d.tags)  # "tag:we" finds web and webmail, as you type
     return f"{d.name}\n{d.host}\n{d.state.label}" + ("\nchanges at next boot" if d.next_boot else "") + tags
 
 
+GROUPINGS = ("", "host", "tag")  # b steps through them
+
+
 class DomainsTable(SnapshotTable[GuestRow]):
     """Each host's snapshot adds, updates and removes only that host's rows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "group_next", "Group by", show=False, id="guests.group"),
+    ]
 
     def __init__(self, pending_label: Callable[[str], str | None], id: str | None = None) -> None:  # noqa: A002
         super().__init__(
@@ -151,6 +168,7 @@ class DomainsTable(SnapshotTable[GuestRow]):
             id=id,
         )
         self._pending_label = pending_label
+        self.grouped_by = ""
         self._host_keys: dict[str, set[str]] = {}
         self.marks: set[str] = set()
         self.sort_by("name")
@@ -193,9 +211,22 @@ class DomainsTable(SnapshotTable[GuestRow]):
         self.marks ^= {key}
         self.touch([key])
 
+    def action_group_next(self) -> None:
+        self.group(GROUPINGS[(GROUPINGS.index(self.grouped_by) + 1) % len(GROUPINGS)])
+        self.notify(f"Grouped by {self.grouped_by}." if self.grouped_by else "Not grouped.")
+
+    def group(self, by: str) -> None:
+        """Group the rows by "host", by "tag" (a guest's first tag), or not ("")."""
+        self.grouped_by = by
+        groups = {
+            "host": lambda row: row.domain.host,
+            "tag": lambda row: (sorted(row.domain.tags) or [""])[0],
+        }
+        self.set_grouping(groups.get(by), partial(_group_title, by))
+
     def mark_tagged(self, tag: str) -> None:
         """Mark every guest shown that has ``tag`` (and only those)."""
-        self.set_marks({key for key in self._order if tag in self._items[key].domain.tags})
+        self.set_marks({key for key in self.keys if tag in self._items[key].domain.tags})
 
     def set_marks(self, keys: set[str]) -> None:
         changed = self.marks ^ keys

@@ -25,6 +25,7 @@ from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.widgets.table_layout import Column, RowLine, fit_columns
 
 T = TypeVar("T")
+GROUP = "\x00group:"  # starts the key of a group header line (no item's key does)
 
 
 class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
@@ -33,12 +34,17 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     DEFAULT_CSS = """
     SnapshotTable { scrollbar-size-vertical: 1; overflow-x: hidden; }
     SnapshotTable > .snapshot-table--header { text-style: bold; }
+    SnapshotTable > .snapshot-table--group { text-style: bold; color: $accent; }
     SnapshotTable > .snapshot-table--cursor { background: $block-cursor-blurred-background; }
     SnapshotTable:focus > .snapshot-table--cursor {
         background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
     }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"snapshot-table--header", "snapshot-table--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "snapshot-table--header",
+        "snapshot-table--cursor",
+        "snapshot-table--group",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
@@ -80,7 +86,8 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._items: dict[str, T] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._shown: dict[str, tuple[tuple[object, ...], ...]] = {}  # what each row's cells show
-        self._order: list[str] = []
+        self._order: list[str] = []  # the lines below the column header: rows and group headers
+        self._titles: dict[str, str] = {}  # group header key -> its line
         self._sort_key = self.columns[0].key
         self._reverse = False
         self._filter = ""
@@ -91,18 +98,22 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._visible: list[Column[T]] = self.columns
         self._widths: list[int] = [c.width for c in self.columns]
         self._painted: dict[int, tuple[object, ...]] = {}
+        # Grouped: a header line before each group's rows (keys starting with GROUP, never an
+        # item's). ``group_of`` names an item's group; ``group_title`` says what a header shows.
+        self.group_of: Callable[[T], str] | None = None
+        self.group_title: Callable[[str, list[T]], str] = lambda name, items: f"{name} ({len(items)})"
 
     # -- data ------------------------------------------------------------------------------
 
     @property
     def row_count(self) -> int:
-        """Rows shown (after the filter)."""
-        return len(self._order)
+        """Rows shown (after the filter), group headers not counted."""
+        return len(self._order) - len(self._titles)
 
     @property
     def keys(self) -> list[str]:
-        """Keys of the rows shown, in display order."""
-        return list(self._order)
+        """Keys of the rows shown, in display order (no group headers)."""
+        return [key for key in self._order if key not in self._titles] if self._titles else list(self._order)
 
     @property
     def visible_columns(self) -> list[str]:
@@ -223,6 +234,9 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         present.sort(key=values.__getitem__, reverse=self._reverse)
         old_index = self.cursor_row
         self._order = present + [k for k in keys if values[k] is None]
+        self._titles = {}
+        if self.group_of is not None:
+            self._order = self._grouped(self._order, self.group_of)
         self.virtual_size = Size(self.size.width, len(self._order) + 1)
         if self.held_key in self._order:
             self._set_cursor(self._order.index(self.held_key))
@@ -233,13 +247,40 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
             self._set_cursor(min(max(old_index, 0), len(self._order) - 1))
         self._repaint_changed()
 
+    def _grouped(self, order: list[str], group_of: Callable[[T], str]) -> list[str]:
+        """``order`` regrouped (groups by name, the sort kept within each), each after its header."""
+        groups: dict[str, list[str]] = {}
+        for key in order:
+            groups.setdefault(group_of(self._items[key]), []).append(key)
+        lines = []
+        for name in sorted(groups, key=lambda n: (n == "", n.lower())):
+            header = f"{GROUP}{name}"
+            self._titles[header] = self.group_title(name, [self._items[k] for k in groups[name]])
+            lines += [header, *groups[name]]
+        return lines
+
+    def set_grouping(self, group_of: Callable[[T], str] | None, title: Callable[[str, list[T]], str]) -> None:
+        self.group_of, self.group_title = group_of, title
+        self._reorder()
+        self._painted.clear()
+        self.refresh()
+
     # -- cursor ----------------------------------------------------------------------------
 
     @property
     def cursor_row(self) -> int:
         return self._order.index(self.cursor_key) if self.cursor_key in self._order else -1
 
-    def _set_cursor(self, index: int) -> None:
+    def _set_cursor(self, index: int, step: int = 1) -> None:
+        """The row at ``index``; on a group header, the next row that way (``step``), else back."""
+        if 0 <= index < len(self._order) and self._order[index] in self._titles:
+            rows = [i for i, key in enumerate(self._order) if key not in self._titles]
+            ahead = [i for i in rows if (i - index) * step > 0]
+            index = (
+                (min(ahead, key=lambda i: abs(i - index)) if ahead else rows[-1 if step > 0 else 0])
+                if rows
+                else -1
+            )
         key = self._order[index] if 0 <= index < len(self._order) else None
         if key != self.cursor_key:
             self.cursor_key = key
@@ -271,7 +312,9 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     def action_cursor(self, delta: int) -> None:
         self.held_key = None
         if self._order:
-            self._set_cursor(max(0, min(len(self._order) - 1, self.cursor_row + delta)))
+            self._set_cursor(
+                max(0, min(len(self._order) - 1, self.cursor_row + delta)), -1 if delta < 0 else 1
+            )
 
     def action_page(self, direction: int) -> None:
         self.action_cursor(direction * max(1, self.size.height - 2))
@@ -279,7 +322,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     def action_cursor_to(self, index: int) -> None:
         self.held_key = None
         if self._order:
-            self._set_cursor(index if index >= 0 else len(self._order) - 1)
+            self._set_cursor(index if index >= 0 else len(self._order) - 1, -1 if index < 0 else 1)
 
     def action_select(self) -> None:
         if self.cursor_key is not None:
@@ -304,6 +347,8 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return ("blank",)
         key = self._order[index]
+        if key in self._titles:
+            return ("group", self._titles[key], self.size.width)
         return RowLine(key, self._row_shown(key), key == self.cursor_key, tuple(self._widths))
 
     def _repaint_changed(self) -> None:
@@ -350,6 +395,9 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return Strip.blank(width, self.rich_style)
         key = self._order[index]
+        if key in self._titles:
+            title = self.rich_style + self.get_component_rich_style("snapshot-table--group")
+            return Strip([Segment(self._titles[key], title)]).adjust_cell_length(width, title)
         cells = self._row_cells(key)
         style = self.get_component_rich_style("snapshot-table--cursor") if key == self.cursor_key else None
         return self._strip([cells[self.columns.index(c)] for c in self._visible], width, style)
