@@ -60,6 +60,8 @@ async def test_tags_are_kept_by_libvirt_shown_filtered_and_marked() -> None:
         await wait_until(pilot, lambda: "Tags changed on 2 guests." in notes(app))
         tags, xml = in_libvirt(app, "web-02")
         assert tags == ("web", "eu") and NAMESPACE in xml
+        logged = [(e.kind, e.guest, e.text) for e in app.fleet.events.newest_first()]
+        assert ("action", "web-02", "Tag web-02: done") in logged  # the event log has each guest's
 
         await pilot.press("escape")  # marks cleared
         assert table.select_key(key_of(table, "db-primary") or "")

@@ -100,12 +100,15 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         tunnels = [d.tunnel(self._target.host_uri) for d in shown]
         self.query_one("#screen-display", Static).update("\n".join(tunnels) or "No VNC or SPICE display.")
 
-    def _send(self, presses: list[list[int]], what: str) -> None:
+    def _send(self, presses: list[list[int]], what: str, logged: str = "") -> None:
+        """Send key presses; ``logged``: what the event log says instead of ``what`` (a typed
+        line may be a password)."""
         target = self._target
 
         def send() -> str:
             work = partial(send_presses, uuid=target.uuid, presses=presses)
-            self._fleet.call(target.host_uri, work, what=f"Send {what} to {target.name}")
+            action = f"Send {logged or what} to {target.name}"
+            self._fleet.call(target.host_uri, work, what=action, record=True, guest=target.uuid)
             return what
 
         call_host(self, send, Sent)
@@ -132,7 +135,7 @@ class GuestScreenScreen(Keymapped, Screen[None]):
     def action_type(self) -> None:
         def typed(text: str | None) -> None:
             if text:
-                self._send(keys_for(text + "\n"), f"“{text}” and Enter")
+                self._send(keys_for(text + "\n"), f"“{text}” and Enter", "a typed line")
 
         note = "Typed through the guest's keyboard (US layout), then Enter."
         self.app.push_screen(ValueFormScreen("Type a line", note, "", _problem, "Type"), typed)
