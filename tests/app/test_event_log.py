@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input
 from tests.app.helpers import key_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.eventlog.store import EventStore
+from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
 from tuivirt.ui.screens.event_log import EventLogScreen
@@ -21,6 +21,7 @@ DEMO = HostConfig("demo", demo_uri())
 
 
 async def test_events_and_actions_are_logged_kept_and_lead_to_the_guest() -> None:
+    EventStore().append([Event(1_790_000_000.0, "demo", "host", "down: an earlier run's")])
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.main.table
@@ -44,6 +45,7 @@ async def test_events_and_actions_are_logged_kept_and_lead_to_the_guest() -> Non
         log = app.screen
         rows = log.query_one(DataTable)
         await wait_until(pilot, lambda: rows.row_count >= 3)
+        await wait_until(pilot, lambda: rows.get_row_at(rows.row_count - 1)[4] == "down: an earlier run's")
         newest = {rows.get_row_at(0)[4], rows.get_row_at(1)[4]}  # newest first, in either order
         assert newest == {f"Pause: done ({getpass.getuser()})", "paused (by us)"}
         log.query_one("#log-filter", Input).value = "paused"

@@ -129,14 +129,14 @@ async def test_guests_grouped_by_host_then_by_tag_with_counts() -> None:
         await wait_until(pilot, lambda: table.cell_text(key_of(table, "web-03") or "", "tags") == "web")
 
         await pilot.press("b")
-        assert list(table._titles.values()) == ["▸ demo: 14 guests, 10 running"]
+        assert list(table._titles.values()) == ["▸ demo: 14 guests, 8 running"]  # and two paused
         assert table.row_count == 14 and len(table.keys) == 14  # headers are lines, not rows
 
         await pilot.press("b")
         assert list(table._titles.values()) == [
             "▸ db: 1 guest, 1 running",
-            "▸ web: 2 guests, 2 running",  # web-03 is paused: active
-            "▸ no tag: 11 guests, 7 running",
+            "▸ web: 2 guests, 1 running",  # web-03 is paused
+            "▸ no tag: 11 guests, 6 running",
         ]
         await pilot.press("home")
         assert table.cursor_key == key_of(table, "db-primary")  # the first row, not its header

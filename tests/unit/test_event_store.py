@@ -25,6 +25,18 @@ def test_events_come_back_in_order(tmp_path: Path) -> None:
     assert again.problem == ""
 
 
+def test_a_run_reads_the_earlier_runs_before_its_own_once(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    EventStore(path).append([event(1), event(2)])  # an earlier run
+    store = EventStore(path)
+    store.append([event(3)])  # this run, before the log is opened
+    seen = store.count
+    store.load()
+    store.load()  # (a second read adds nothing)
+    assert [e.text for e in store.newest_first()] == ["started (3)", "started (2)", "started (1)"]
+    assert store.count == seen + 2  # a view open reads again
+
+
 def test_the_file_rotates_at_its_cap(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     store = EventStore(path, cap=1000)

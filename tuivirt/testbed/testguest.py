@@ -319,18 +319,20 @@ def main(argv: list[str] | None = None) -> int:
     define_cmd.add_argument("name")
     define_cmd.add_argument("-c", "--connect", default="qemu:///system", help="libvirt URI")
     define_cmd.add_argument("--start", action="store_true", help="start it too, unless running")
+    define_cmd.add_argument("--video", action="store_true", help="with a VGA card and VNC (for V)")
     args = parser.parse_args(argv)
 
     images = build()
     if args.command == "build":
         print(f"kernel {images.kernel}\ninitrd {images.initrd}")
         return 0
+    libvirt.registerErrorHandler(lambda *_: None, None)  # a guest not found yet is no error here
     conn = libvirt.open(args.connect)
     try:
         try:
             dom = conn.lookupByName(args.name)
         except libvirt.libvirtError:
-            dom = define(conn, args.name, images)
+            dom = define(conn, args.name, images, video=args.video)
             print(f"defined {args.name} on {args.connect}")
         if args.start and not dom.isActive():
             dom.create()

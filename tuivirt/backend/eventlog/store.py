@@ -55,14 +55,16 @@ class EventStore:
         self.problem = ""  # why the file is not being written (or what was skipped reading it)
         self._lock = threading.Lock()
         self._writable = True
-        self.count = 0  # events appended so far: a view reads again when it moves
+        self.count = 0  # events appended (or loaded) so far: a view reads again when it moves
+        self.loaded = False  # whether the files' earlier runs are in memory too
 
     @property
     def rotated(self) -> Path:
         return self.path.with_name(self.path.name + ".1")
 
     def load(self) -> list[Event]:
-        """What the files hold, oldest first (into memory too)."""
+        """What the files hold, oldest first. Into memory too, the first time, before what this
+        run appended (which the file holds as well: not twice)."""
         loaded, corrupt = [], 0
         for path in (self.rotated, self.path):
             try:
@@ -81,7 +83,12 @@ class EventStore:
         if corrupt:
             self.problem = f"{corrupt} unreadable line{'s' if corrupt > 1 else ''} in {self.path} skipped"
         with self._lock:
-            self.events.extend(loaded)
+            if not self.loaded:
+                ours = set(self.events)
+                earlier = [event for event in loaded if event not in ours]
+                self.events = deque([*earlier, *self.events], maxlen=KEPT_IN_MEMORY)
+                self.loaded = True
+                self.count += len(earlier)
         return loaded
 
     def append(self, events: Iterable[Event]) -> None:

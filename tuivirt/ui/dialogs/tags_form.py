@@ -53,10 +53,13 @@ class TagsFormScreen(DeviceFormScreen[TagChange]):
 
     def _now(self) -> str:
         if not self._counts:
-            return "No tags yet."
-        if self._guests == 1:
-            return "Tags: " + " ".join(self._counts)
-        return "Tags: " + ", ".join(f"{tag} ({n} of {self._guests})" for tag, n in self._counts.items())
+            now = "No tags yet."
+        elif self._guests == 1:
+            now = "Tags: " + " ".join(self._counts)
+        else:
+            now = "Tags: " + ", ".join(f"{tag} ({n} of {self._guests})" for tag, n in self._counts.items())
+        others = sorted(self._in_use - self._counts.keys())
+        return now + (f"\nIn use elsewhere: {' '.join(others)} (Tab completes)" if others else "")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="device-form"):

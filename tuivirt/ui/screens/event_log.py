@@ -57,6 +57,12 @@ class EventLogScreen(Keymapped, Screen[str | None]):
         table.focus()
         self._fill()
         self.set_interval(CHECK_SECONDS, self._fill)
+        if not self._store.loaded:  # the earlier runs' events, read from the file on a thread
+            self.run_worker(self._load_history, thread=True, exit_on_error=False)
+
+    def _load_history(self) -> None:
+        self._store.load()
+        self.app.call_from_thread(self._fill)
 
     def _fill(self, force: bool = False) -> None:
         if self._store.count == self._seen and not force:

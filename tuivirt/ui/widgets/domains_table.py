@@ -130,7 +130,8 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     ),
     _column("autostart", "Auto", 4, lambda d: yes_no(d.autostart), lambda d: d.autostart, priority=7),
     _column("snapshots", "Snap", 4, _snapshots, lambda d: d.snapshots or 0, "right", priority=8),
-    _column("tags", "Tags", 14, lambda d: " ".join(d.tags), priority=8),
+    # Only while some guest has a tag; then before Mem% and the host at 80 columns.
+    _column("tags", "Tags", 10, lambda d: " ".join(d.tags), priority=3),
     # From the guest agent (else the DHCP lease, ARP): on wide terminals only.
     _column("ip", "IP", 15, lambda d: d.ip or "", lambda d: _ip_sort(d.ip), priority=9),
     _column("os", "OS", 16, lambda d: printable(d.os_name or ""), priority=10),
@@ -139,7 +140,7 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
 
 def _group_title(by: str, name: str, rows: list[GuestRow]) -> str:
     """'▸ web: 4 guests, 3 running'"""
-    running = sum(1 for row in rows if row.domain.state.is_active)
+    running = sum(1 for row in rows if row.domain.state is DomainState.RUNNING)  # (not paused)
     label = name or ("no tag" if by == "tag" else "?")
     return f"▸ {label}: {len(rows)} guest{'s' if len(rows) != 1 else ''}, {running} running"
 
@@ -171,7 +172,18 @@ class DomainsTable(SnapshotTable[GuestRow]):
         self.grouped_by = ""
         self._host_keys: dict[str, set[str]] = {}
         self.marks: set[str] = set()
+        self._tagged = False  # whether some guest has a tag (the Tags column shows only then)
         self.sort_by("name")
+
+    def fitting_columns(self) -> list[Column[GuestRow]]:
+        return self.columns if self._tagged else [c for c in self.columns if c.key != "tags"]
+
+    def _fit_tags_column(self) -> None:
+        tagged = any(row.domain.tags for row in self._items.values())
+        if tagged != self._tagged:
+            self._tagged = tagged
+            if self.size.width:  # (before the first layout, that layout fits the columns)
+                self.on_resize()
 
     def _row(self, key: str, domain: DomainSnapshot, host_uri: str) -> GuestRow:
         return GuestRow(domain, host_uri, self._pending_label(key), key in self.marks)
@@ -190,6 +202,7 @@ class DomainsTable(SnapshotTable[GuestRow]):
             self.release_held()  # the host is back without that guest
         self.update_items(rows, replace_keys=gone, hold_cursor=not up)
         self._host_keys[uri] = set(rows)
+        self._fit_tags_column()
 
     def forget_host(self, uri: str) -> None:
         gone = self._host_keys.pop(uri, set())
@@ -197,6 +210,7 @@ class DomainsTable(SnapshotTable[GuestRow]):
         if self.held_key is not None and self.held_key.startswith(row_key(uri, "")):
             self.release_held()  # the host was removed: its guests will not be back
         self.update_items({}, replace_keys=gone)
+        self._fit_tags_column()
 
     def touch(self, keys: Iterable[str]) -> None:
         """Redraw these rows' marks and pending labels."""

@@ -337,7 +337,11 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self.refresh()
 
     def _fit_columns(self, width: int) -> None:
-        self._visible, self._widths = fit_columns(self.columns, width)
+        self._visible, self._widths = fit_columns(self.fitting_columns(), width)
+
+    def fitting_columns(self) -> list[Column[T]]:
+        """The columns that may be shown, as width allows (a table may leave out an empty one)."""
+        return self.columns
 
     def _line_signature(self, y: int) -> tuple[object, ...]:
         """What screen line ``y`` shows; a line is repainted only when this changes."""
