@@ -24,6 +24,7 @@ from tuivirt.testbed import testguest
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.screens.guest_screen import GuestScreenScreen
 from tuivirt.ui.widgets.half_blocks import decode
+from tuivirt.ui.widgets.image_view import ImageView
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)
@@ -70,6 +71,14 @@ async def test_the_screen_shows_the_boot_and_typed_keys_reach_the_guest(
         dom = system_conn.lookupByName(vga_guest)
         image = decode(screenshot(system_conn, dom.UUIDString()))
         assert image.size == (720, 400) and image.getextrema() != ((0, 0), (0, 0), (0, 0))  # text on it
+
+        view = screen.query_one(ImageView)
+        scaled = view.render_line(0).cell_length
+        assert scaled < view.size.width  # 720x400 fitted: narrower than the view, for its aspect
+        await pilot.press("z", "right", "right", "down")  # actual size, moved right and down
+        assert view.render_line(0).cell_length == view.size.width
+        assert view.origin == (2 * (view.size.width // 2), view.size.height)
+        await pilot.press("z")
 
         await asyncio.sleep(3)  # the guest's keyboard shell is up once /init has run
         heard = asyncio.create_task(asyncio.to_thread(wait_on_console, vga_guest, "KEYS-42"))

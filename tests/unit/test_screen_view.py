@@ -38,5 +38,7 @@ def test_an_image_in_half_blocks_keeps_its_colours_and_aspect() -> None:
     top, bottom = lines[0]._segments[0].style, lines[1]._segments[0].style
     assert top is not None and top.color is not None and top.color.triplet == (255, 0, 0)
     assert bottom is not None and bottom.bgcolor is not None and bottom.bgcolor.triplet == (0, 0, 255)
+    assert len(strips(image, columns=40, rows=40, grow=False)) == 2  # not made larger (actual size)
+    assert len(strips(image, columns=40, rows=40)) == 20  # made larger to fit
     with pytest.raises(ValueError, match="not an image"):
         decode(b"nothing")

@@ -1,6 +1,7 @@
 """`V`: a look at a running guest's screen (libvirt's screenshot, in half blocks), taken again on
 `r` and every few seconds while open. Keys go to the guest: `d` Ctrl+Alt+Del (asked first), `1` /
-`2` Ctrl+Alt+F1 / F2, `t` types a line. The guest's VNC / SPICE display is named with an ssh
+`2` Ctrl+Alt+F1 / F2, `t` types a line. `z` shows it at its actual size, where a text screen's
+letters can be read; the arrows move over it. The guest's VNC / SPICE display is named with an ssh
 tunnel command, for a full viewer."""
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         Binding("d", "ctrl_alt_del", "Ctrl+Alt+Del", id="screen.ctrl_alt_del"),
         Binding("1", "combo('ctrl+alt+f1')", "Ctrl+Alt+F1", show=False, id="screen.f1"),
         Binding("2", "combo('ctrl+alt+f2')", "Ctrl+Alt+F2", show=False, id="screen.f2"),
+        Binding("z", "zoom", "Actual size", id="screen.zoom"),
+        Binding("left", "pan(-1, 0)", "Pan", show=False, id="screen.left"),
+        Binding("right", "pan(1, 0)", "Pan", show=False, id="screen.right"),
+        Binding("up", "pan(0, -1)", "Pan", show=False, id="screen.up"),
+        Binding("down", "pan(0, 1)", "Pan", show=False, id="screen.down"),
         Binding("escape,V", "app.pop_screen", "Back", id="screen.close"),
     ]
 
@@ -120,6 +126,17 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         else:
             self.notify(f"Sent {message.outcome}.")
             self.set_timer(0.5, self.action_take)
+
+    def action_zoom(self) -> None:
+        view = self.query_one(ImageView)
+        view.toggle_actual_size()
+        self.notify("Actual size: the arrows move over it." if view.actual_size else "Scaled to fit.")
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        """Half a view at a time, at actual size."""
+        view = self.query_one(ImageView)
+        if view.actual_size:
+            view.pan(dx * (view.size.width // 2), dy * view.size.height)
 
     def action_combo(self, name: str) -> None:
         self._send([COMBOS[name]], name.replace("+", " "))

@@ -4,8 +4,9 @@ colour of "▀" and the lower one in its background (any terminal with 256 or tr
 from __future__ import annotations
 
 import io
+import math
 
-from PIL import Image
+from PIL import Image, ImageOps
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -20,14 +21,15 @@ def decode(data: bytes) -> Image.Image:
         raise ValueError(f"not an image: {exc}") from exc
 
 
-def strips(image: Image.Image, columns: int, rows: int) -> list[Strip]:
+def strips(image: Image.Image, columns: int, rows: int, *, grow: bool = True) -> list[Strip]:
     """``image`` scaled into ``columns`` x ``rows`` cells, its aspect kept (a cell is about twice as
-    tall as wide, and holds two pixels)."""
+    tall as wide, and holds two pixels); not made larger than it is unless ``grow``."""
     if columns <= 0 or rows <= 0:
         return []
-    scale = min(columns / image.width, (rows * 2) / image.height)
+    scale = min(columns / image.width, (rows * 2) / image.height, math.inf if grow else 1.0)
     width, height = max(1, round(image.width * scale)), max(2, round(image.height * scale) // 2 * 2)
-    small = image.resize((width, height), Image.Resampling.BOX)
+    # Levels stretched after the scaling: text averaged into grey cells reads bright again.
+    small = ImageOps.autocontrast(image.resize((width, height), Image.Resampling.BOX), cutoff=1)
     pixels = small.load()
     assert pixels is not None
     lines = []

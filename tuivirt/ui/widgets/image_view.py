@@ -1,4 +1,5 @@
-"""A widget that shows one image in half blocks, scaled to its size (see half_blocks)."""
+"""A widget that shows one image in half blocks (see half_blocks): scaled to its size, or at its
+actual size (one pixel per half cell, where a text screen's letters can be read) from ``origin``."""
 
 from __future__ import annotations
 
@@ -16,17 +17,35 @@ class ImageView(Widget):
         super().__init__(id=id)
         self._image: Image.Image | None = None
         self._lines: list[Strip] = []
+        self.actual_size = False
+        self.origin = (0, 0)  # the pixel at the top left, at actual size
 
     def show(self, image: Image.Image) -> None:
         self._image = image
+        self._scale()
+
+    def toggle_actual_size(self) -> None:
+        self.actual_size = not self.actual_size
+        self._scale()
+
+    def pan(self, dx: int, dy: int) -> None:
+        """Move the part shown at actual size by ``dx``, ``dy`` pixels (kept inside the image)."""
+        self.origin = (self.origin[0] + dx, self.origin[1] + dy)
         self._scale()
 
     def on_resize(self) -> None:
         self._scale()
 
     def _scale(self) -> None:
-        if self._image is not None:
-            self._lines = strips(self._image, self.size.width, self.size.height)
+        image = self._image
+        if image is not None and self.actual_size:
+            wide, high = self.size.width, self.size.height * 2
+            x = max(0, min(self.origin[0], image.width - wide))
+            y = max(0, min(self.origin[1], image.height - high))
+            self.origin = (x, y)
+            image = image.crop((x, y, min(image.width, x + wide), min(image.height, y + high)))
+        if image is not None:
+            self._lines = strips(image, self.size.width, self.size.height, grow=not self.actual_size)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
