@@ -20,9 +20,11 @@ def test_text_becomes_key_presses() -> None:
 
 def test_the_tunnel_names_the_host_or_this_machine() -> None:
     display = Display("vnc", "127.0.0.1", 5901)
-    assert display.tunnel("qemu+ssh://root@rack2/system").startswith(
-        "ssh -N -L 5901:127.0.0.1:5901 root@rack2"
+    assert display.tunnel("qemu+ssh://root@rack2/system") == (
+        "ssh -N -L 5901:127.0.0.1:5901 root@rack2   then vncviewer localhost:5901"
     )
+    spice = Display("spice", "0.0.0.0", 5902).tunnel("qemu+tls://kvm1/system")
+    assert spice == "ssh -N -L 5902:127.0.0.1:5902 kvm1   then remote-viewer spice://localhost:5902"
     assert display.tunnel("qemu:///system") == "vnc on this machine: 127.0.0.1:5901"
 
 

@@ -19,6 +19,7 @@ from tuivirt.backend.eventlog.words import lifecycle_text
 
 Sink = Callable[[list[Event]], None]
 
+IO_ERROR_ACTIONS = ["no action", "guest paused", "reported to the guest"]  # VIR_DOMAIN_EVENT_IO_ERROR_*
 WATCHDOG_ACTIONS = ["none", "paused", "reset", "powered off", "shut down", "debug dump", "injected NMI"]
 BLOCK_JOB_STATUS = ["completed", "failed", "cancelled", "ready"]
 BLOCK_JOB_TYPES = ["unknown", "pull", "copy", "commit", "active commit", "backup"]
@@ -76,7 +77,8 @@ class EventRecorder:
     def _io_error(
         self, _c: object, dom: libvirt.virDomain, path: str, device: str, action: int, reason: str, _o: object
     ) -> None:
-        self._put("io-error", f"I/O error on {device or path}: {reason or 'unknown'}", dom)
+        done = IO_ERROR_ACTIONS[action] if 0 <= action < len(IO_ERROR_ACTIONS) else str(action)
+        self._put("io-error", f"I/O error on {device or path}: {reason or 'unknown'} ({done})", dom)
 
     def _watchdog(self, _c: object, dom: libvirt.virDomain, action: int, _o: object) -> None:
         said = WATCHDOG_ACTIONS[action] if 0 <= action < len(WATCHDOG_ACTIONS) else str(action)

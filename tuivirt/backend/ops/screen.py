@@ -92,7 +92,12 @@ class Display:
         if not target:
             return f"{self.kind} on this machine: {listen}:{self.port}"
         forward = f"ssh -N -L {self.port}:{listen}:{self.port} {target}"
-        return f"{forward}   then {self.kind}viewer localhost:{self.port}"
+        viewer = (
+            f"vncviewer localhost:{self.port}"
+            if self.kind == "vnc"
+            else f"remote-viewer spice://localhost:{self.port}"
+        )
+        return f"{forward}   then {viewer}"
 
 
 def has_video(dom: libvirt.virDomain) -> bool:
