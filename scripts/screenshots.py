@@ -11,8 +11,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import libvirt
 
@@ -143,18 +145,28 @@ TAGS = {
 }
 
 
-async def tagged_demo(pilot: object, app: TuivirtApp) -> None:
-    """Tag five of the demo's guests through the app's own backend, and wait for the table."""
-    while app.main.table.row_count == 0:
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    session = app.fleet.session(demo_uri())
-    for name, tags in TAGS.items():
-        uuid = session.call(lambda conn, name=name: conn.lookupByName(name).UUIDString(), changes=False)
-        work = partial(write_tags, uuid=uuid, tags=tags.split())
-        app.fleet.call(demo_uri(), work, what=f"Tag {name}", changes=True, guest=uuid)  # (logged)
+def uuid_of(conn: libvirt.virConnect, name: str) -> str:
+    return str(conn.lookupByName(name).UUIDString())
+
+
+async def tagged_demo(pilot: Any, app: TuivirtApp) -> None:
+    """Tag five of the demo's guests through the app's fleet (so the log has it), and wait for the
+    table to show them."""
     table = app.main.table
-    while sum(1 for k in table.keys if table.item(k).domain.tags) < len(TAGS):  # type: ignore[union-attr]
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    while table.row_count == 0:
+        await pilot.pause(0.05)
+    for name, tags in TAGS.items():
+        uuid = app.fleet.call(demo_uri(), partial(uuid_of, name=name), what="read")
+        work = partial(write_tags, uuid=uuid, tags=tags.split())
+        app.fleet.call(demo_uri(), work, what=f"Tag {name}", changes=True, guest=uuid)
+    tagged = [key_of_name(app, name) for name in TAGS]
+    while not all((row := table.item(key)) and row.domain.tags for key in tagged):
+        await pilot.pause(0.05)
+
+
+def key_of_name(app: TuivirtApp, name: str) -> str:
+    table = app.main.table
+    return next(k for k in table.keys if (row := table.item(k)) is not None and row.domain.name == name)
 
 
 async def shoot_tags(filename: str = "tags-80x24.svg") -> None:
@@ -176,7 +188,7 @@ async def shoot_event_log(filename: str = "event-log-100x30.svg") -> None:
         await tagged_demo(pilot, app)
         table = app.main.table
         for name, key in (("cache-01", "p"), ("backup", "s"), ("build-runner", "s"), ("web-02", "F")):
-            table.select_key(next(k for k in table.keys if table.item(k).domain.name == name))  # type: ignore[union-attr]
+            table.select_key(key_of_name(app, name))
             await pilot.press(key)
             await pilot.pause(0.3)
             if key == "F":
@@ -188,66 +200,63 @@ async def shoot_event_log(filename: str = "event-log-100x30.svg") -> None:
     print(OUT / filename)
 
 
-async def shoot_guest_screen(filename: str = "guest-screen-100x30.svg") -> None:
-    """V on a booted test guest with a VGA card: the kernel's boot text, in half blocks."""
+async def on_real_guest(
+    filename: str, shoot: Callable[[TuivirtApp, Any, str], Awaitable[None]], *, video: bool = False
+) -> None:
+    """Boot a throwaway test guest on qemu:///system, open the app at 100x30 on its row, let
+    ``shoot(app, pilot, row key)`` take the picture, and remove the guest."""
     try:
         conn = libvirt.open("qemu:///system")
     except libvirt.libvirtError as exc:
         print(f"skipped {filename}: {exc}")
         return
-    dom = testguest.define(conn, "web-frontend", video=True)
+    dom = testguest.define(conn, "web-frontend", video=video)
     try:
         dom.create()
-        await asyncio.sleep(8)  # the kernel's boot text on its VGA console
         app = TuivirtApp([HostConfig("localhost", "qemu:///system")], config_file=OUT / "unused.toml")
         async with app.run_test(size=(100, 30)) as pilot:
             key = row_key("qemu:///system", dom.UUIDString())
             while app.main.table.item(key) is None:
                 await pilot.pause(0.05)
             app.main.table.select_key(key)
-            await pilot.press("V")
-            await pilot.pause(3.0)
-            app.save_screenshot(filename, str(OUT))
+            await shoot(app, pilot, key)
         print(OUT / filename)
     finally:
         if dom.isActive():
             dom.destroy()
         dom.undefine()
         conn.close()
+
+
+async def shoot_guest_screen(filename: str = "guest-screen-100x30.svg") -> None:
+    """V on a booted test guest with a VGA card: the kernel's boot text, in half blocks."""
+
+    async def shoot(app: TuivirtApp, pilot: Any, _key: str) -> None:
+        await pilot.pause(8.0)  # the kernel's boot text on its VGA console
+        await pilot.press("V")
+        await pilot.pause(3.0)
+        app.save_screenshot(filename, str(OUT))
+
+    await on_real_guest(filename, shoot, video=True)
 
 
 async def shoot_console(filename: str = "console-100x30.svg") -> None:
-    try:
-        conn = libvirt.open("qemu:///system")
-    except libvirt.libvirtError as exc:
-        print(f"skipped {filename}: {exc}")
-        return
-    dom = testguest.define(conn, "web-frontend")
-    try:
-        dom.create()
-        app = TuivirtApp([HostConfig("localhost", "qemu:///system")])
-        async with app.run_test(size=(100, 30)) as pilot:
-            key = row_key("qemu:///system", dom.UUIDString())
-            while app.main.table.item(key) is None:
-                await pilot.pause(0.05)
-            app.main.table.select_key(key)
-            await pilot.press("c")
-            pane = app.main.dock.pane_for(key)
-            assert pane is not None
-            while testguest.PROMPT.strip() not in pane.emulator.text():
-                await pilot.press("enter")
-                await pilot.pause(1)
-            await pilot.press(*"uname -sr; echo $((6*7)); ls /", "enter")
-            await pilot.pause(1.5)
-            app.save_screenshot(filename, str(OUT))
-            await pilot.press("ctrl+right_square_bracket")
-            await app.workers.wait_for_complete()
-        print(OUT / filename)
-    finally:
-        if dom.isActive():
-            dom.destroy()
-        dom.undefine()
-        conn.close()
+    """The console pane on a booted test guest, after a few commands."""
+
+    async def shoot(app: TuivirtApp, pilot: Any, key: str) -> None:
+        await pilot.press("c")
+        pane = app.main.dock.pane_for(key)
+        assert pane is not None
+        while testguest.PROMPT.strip() not in pane.emulator.text():
+            await pilot.press("enter")
+            await pilot.pause(1)
+        await pilot.press(*"uname -sr; echo $((6*7)); ls /", "enter")
+        await pilot.pause(1.5)
+        app.save_screenshot(filename, str(OUT))
+        await pilot.press("ctrl+right_square_bracket")
+        await app.workers.wait_for_complete()
+
+    await on_real_guest(filename, shoot)
 
 
 async def shoot_migration(filename: str = "migration-100x30.svg") -> None:
@@ -271,8 +280,7 @@ async def shoot_migration(filename: str = "migration-100x30.svg") -> None:
             async with app.run_test(size=(100, 30)) as pilot:
                 while len(app.fleet.up_hosts()) < 2 or app.main.table.row_count < 2:
                     await pilot.pause(0.1)
-                key = next(k for k in app.main.table.keys if app.main.table.item(k).domain.name == names[0])  # type: ignore[union-attr]
-                app.main.table.select_key(key)
+                app.main.table.select_key(key_of_name(app, names[0]))
                 await pilot.press("M")
                 await pilot.pause(2.0)
                 app.screen.query_one("#bandwidth").value = "2"  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from tuivirt.backend.ops.screen import SHIFT, Display, keys_for
+from tuivirt.backend.ops.screen import SHIFT, Display, combo_keys, keys_for
 from tuivirt.ui.widgets.half_blocks import decode, strips
 
 
@@ -16,6 +16,17 @@ def test_text_becomes_key_presses() -> None:
     assert keys_for("A!") == [[SHIFT, 30], [SHIFT, 2]]
     with pytest.raises(ValueError, match="'é' cannot be typed"):
         keys_for("café")
+
+
+def test_a_key_combination_becomes_keys_held_together() -> None:
+    assert combo_keys("ctrl+alt+del") == [29, 56, 111]
+    assert combo_keys(" Ctrl+Alt+F3 ") == [29, 56, 61]
+    assert combo_keys("alt+sysrq+b") == [56, 99, 48]
+    assert combo_keys("esc") == [1] and combo_keys("shift+tab") == [42, 15] and combo_keys("f12") == [88]
+    with pytest.raises(ValueError, match="'hyper' is not a key"):
+        combo_keys("ctrl+hyper")
+    with pytest.raises(ValueError, match=r"'\(nothing\)' is not a key"):
+        combo_keys("ctrl+")
 
 
 def test_the_tunnel_names_the_host_or_this_machine() -> None:

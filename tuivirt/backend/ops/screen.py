@@ -49,14 +49,45 @@ _SHIFTED = dict(zip("!@#$%^&*()", range(2, 12), strict=True)) | {
     "?": 53,
 }
 SHIFT = 42
-COMBOS = {  # what the screen's keys send
-    "ctrl+alt+del": [29, 56, 111],
-    "ctrl+alt+f1": [29, 56, 59],
-    "ctrl+alt+f2": [29, 56, 60],
-    "alt+sysrq+reisub": [56, 99, 19],  # alt+sysrq+r only: the start of the sequence, one at a time
-    "enter": [28],
-    "esc": [1],
-}
+_NAMED = {
+    "ctrl": 29,
+    "alt": 56,
+    "shift": SHIFT,
+    "super": 125,
+    "esc": 1,
+    "enter": 28,
+    "tab": 15,
+    "backspace": 14,
+    "space": 57,
+    "sysrq": 99,
+    "insert": 110,
+    "del": 111,
+    "delete": 111,
+    "home": 102,
+    "end": 107,
+    "pageup": 104,
+    "pagedown": 109,
+    "up": 103,
+    "down": 108,
+    "left": 105,
+    "right": 106,
+    "f11": 87,
+    "f12": 88,
+} | {f"f{n}": 58 + n for n in range(1, 11)}
+
+
+def combo_keys(combo: str) -> list[int]:
+    """The keys held together for a combination written as ``ctrl+alt+f3``, ``esc`` or ``alt+sysrq+b``
+    (names as in virsh send-key without KEY_, case ignored); ValueError names a part it does not know."""
+    keys = []
+    for part in combo.strip().lower().split("+"):
+        code = _NAMED.get(part) or _LETTERS.get(part) or _DIGITS.get(part)
+        if code is None:
+            raise ValueError(
+                f"{part or '(nothing)'!r} is not a key: try ctrl, alt, shift, esc, f1…f12, del, a letter"
+            )
+        keys.append(code)
+    return keys
 
 
 def keys_for(text: str) -> list[list[int]]:

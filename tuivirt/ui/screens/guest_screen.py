@@ -1,13 +1,15 @@
 """`V`: a look at a running guest's screen (libvirt's screenshot, in half blocks), taken again on
 `r` and every few seconds while open. Keys go to the guest: `d` Ctrl+Alt+Del (asked first), `1` /
-`2` Ctrl+Alt+F1 / F2, `t` types a line. `z` shows it at its actual size, where a text screen's
-letters can be read; the arrows move over it. The guest's VNC / SPICE display is named with an ssh
-tunnel command, for a full viewer."""
+`2` Ctrl+Alt+F1 / F2, `k` any combination, `t` types a line. `z` shows it at its actual size,
+where a text screen's letters can be read; the arrows move over it. The guest's VNC / SPICE
+display is named with an ssh tunnel command, for a full viewer."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +19,7 @@ from textual.widgets import Header, Static
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.ops.screen import COMBOS, Display, keys_for, screenshot_and_displays, send_presses
+from tuivirt.backend.ops.screen import Display, combo_keys, keys_for, screenshot_and_displays, send_presses
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
@@ -37,12 +39,18 @@ class Sent(HostReply[str]):
     """What was sent to the guest's keyboard."""
 
 
-def _problem(text: str) -> str:
+def _problem(keys: Callable[[str], list[Any]], text: str) -> str:
+    """Why ``text`` cannot be sent (``keys``: keys_for or combo_keys), or ""."""
     try:
-        keys_for(text)
+        keys(text)
     except ValueError as exc:
         return str(exc)
     return ""
+
+
+def _said(combo: str) -> str:
+    """'ctrl+alt+f3' as 'Ctrl+Alt+F3'."""
+    return "+".join(part.capitalize() for part in combo.strip().lower().split("+"))
 
 
 class GuestScreenScreen(Keymapped, Screen[None]):
@@ -50,6 +58,7 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         Binding("r", "take", "Again", id="screen.take"),
         Binding("t", "type", "Type a line", id="screen.type"),
         Binding("d", "ctrl_alt_del", "Ctrl+Alt+Del", id="screen.ctrl_alt_del"),
+        Binding("k", "keys", "Send keys", id="screen.keys"),
         Binding("1", "combo('ctrl+alt+f1')", "Ctrl+Alt+F1", show=False, id="screen.f1"),
         Binding("2", "combo('ctrl+alt+f2')", "Ctrl+Alt+F2", show=False, id="screen.f2"),
         Binding("z", "zoom", "Actual size", id="screen.zoom"),
@@ -138,13 +147,22 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         if view.actual_size:
             view.pan(dx * (view.size.width // 2), dy * view.size.height)
 
-    def action_combo(self, name: str) -> None:
-        self._send([COMBOS[name]], name.replace("+", " "))
+    def action_combo(self, combo: str) -> None:
+        self._send([combo_keys(combo)], _said(combo))
+
+    def action_keys(self) -> None:
+        def chosen(combo: str | None) -> None:
+            if combo:
+                self.action_combo(combo)
+
+        note = "Keys held together, as ctrl+alt+f3, esc, alt+sysrq+s or shift+tab."
+        form = ValueFormScreen("Send a key combination", note, "", partial(_problem, combo_keys), "Send")
+        self.app.push_screen(form, chosen)
 
     def action_ctrl_alt_del(self) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self._send([COMBOS["ctrl+alt+del"]], "Ctrl+Alt+Del")
+                self.action_combo("ctrl+alt+del")
 
         body = f"Send Ctrl+Alt+Del to {self._target.name}? Most guests reboot."
         self.app.push_screen(ConfirmScreen("Ctrl+Alt+Del?", body, "Send"), answered)
@@ -155,4 +173,6 @@ class GuestScreenScreen(Keymapped, Screen[None]):
                 self._send(keys_for(text + "\n"), f"“{text}” and Enter", "a typed line")
 
         note = "Typed through the guest's keyboard (US layout), then Enter."
-        self.app.push_screen(ValueFormScreen("Type a line", note, "", _problem, "Type"), typed)
+        self.app.push_screen(
+            ValueFormScreen("Type a line", note, "", partial(_problem, keys_for), "Type"), typed
+        )
