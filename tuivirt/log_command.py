@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 
 from tuivirt.backend.eventlog.store import EventStore
+from tuivirt.format import printable
 
 
 def build_log_parser() -> argparse.ArgumentParser:
@@ -30,11 +31,11 @@ def since_epoch(text: str, now: float) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def run_log(argv: list[str], store: EventStore | None = None) -> int:
+def run_log(argv: list[str], store: EventStore | None = None, now: float | None = None) -> int:
     parser = build_log_parser()
     args = parser.parse_args(argv)
     try:
-        since = since_epoch(args.since, time.time()) if args.since else None
+        since = since_epoch(args.since, now or time.time()) if args.since else None
     except ValueError:
         parser.error(f"--since {args.since!r}: not a time (2026-12-01T08:00) nor a span (15m)")
     store = store or EventStore()
@@ -50,5 +51,7 @@ def run_log(argv: list[str], store: EventStore | None = None) -> int:
             print(event.line())
         else:
             when = datetime.fromtimestamp(event.at).strftime("%Y-%m-%d %H:%M:%S")
-            print(f"{when}  {event.host:<12} {event.guest or '-':<20} {event.kind:<10} {event.text}")
+            guest = printable(event.guest) or "-"
+            text = printable(f"{event.text} ({event.user})" if event.user else event.text)
+            print(f"{when}  {printable(event.host):<12} {guest:<20} {event.kind:<10} {text}")
     return 0

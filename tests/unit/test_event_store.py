@@ -92,4 +92,10 @@ def test_tuivirt_log_prints_json_lines_filtered(tmp_path: Path, capsys: pytest.C
     assert [json.loads(line)["text"] for line in lines] == ["down: refused"]
     assert run_log(["--since", "2027-01-20T00:00"], EventStore(store.path)) == 0  # after both
     assert capsys.readouterr().out == ""
+    ours = Event(
+        at=1_800_000_200.0, host="rack-2", kind="action", text="Pause: done", guest="a\tb", user="ann"
+    )
+    store.append([ours])
+    assert run_log(["--since", "150s", "--host", "rack-2"], EventStore(store.path), now=1_800_000_300.0) == 0
+    assert capsys.readouterr().out.split()[2:] == ["rack-2", "a\\tb", "action", "Pause:", "done", "(ann)"]
     assert since_epoch("15m", 1000.0) == 100.0
