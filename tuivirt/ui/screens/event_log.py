@@ -72,11 +72,15 @@ class EventLogScreen(Keymapped, Screen[str | None]):
         events = [
             e for e in self._store.newest_first() if not wanted or wanted in " ".join(_cells(e)).lower()
         ]
-        self._events = events[:SHOWN]
         table = self.query_one(DataTable)
+        row = table.cursor_row
+        selected = self._events[row] if 0 < row < len(self._events) else None  # (the top follows new ones)
+        self._events = events[:SHOWN]
         table.clear()
         for event in self._events:
             table.add_row(*_cells(event))
+        if selected in self._events:  # the cursor stays on its event as new ones come in above
+            table.move_cursor(row=self._events.index(selected), animate=False)
         status = f"{len(events)} events" + (f" · {self._store.problem}" if self._store.problem else "")
         self.query_one("#log-status", Static).update(status)
 
