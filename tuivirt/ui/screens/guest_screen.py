@@ -74,6 +74,8 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         self._fleet = fleet
         self._target = target
         self.shots = 0  # screenshots shown (the tests count them)
+        self._last_data = b""
+        self._image_size = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -101,17 +103,19 @@ class GuestScreenScreen(Keymapped, Screen[None]):
             status.update(str(message.outcome))
             return
         data, shown = message.outcome
-        try:
-            image = decode(data)
-        except ValueError as exc:
-            status.update(f"The screenshot could not be read: {exc}")
-            return
-        self.shots += 1
-        self.query_one(ImageView).show(image)
+        if data != self._last_data:  # an unchanged screen is not sent to the terminal again
+            try:
+                image = decode(data)
+                self._image_size = image.size
+                self.query_one(ImageView).show(image)
+            except ValueError as exc:
+                status.update(f"The screenshot could not be read: {exc}")
+                return
+            self._last_data = data
+            self.shots += 1
         taken = time.strftime("%H:%M:%S")
-        status.update(
-            f"{image.width}x{image.height}, taken {taken}, again every {REFRESH_SECONDS:.0f} s (r: now)"
-        )
+        width, height = self._image_size
+        status.update(f"{width}x{height}, taken {taken}, again every {REFRESH_SECONDS:.0f} s (r: now)")
         tunnels = [d.tunnel(self._target.host_uri) for d in shown]
         self.query_one("#screen-display", Static).update("\n".join(tunnels) or "No VNC or SPICE display.")
 
