@@ -52,6 +52,7 @@ async def test_tags_are_kept_by_libvirt_shown_filtered_and_marked() -> None:
     async with app.run_test(size=(200, 40)) as pilot:
         table = app.main.table
         await wait_until(pilot, lambda: table.row_count == 14)
+        assert "tags" not in table.visible_columns  # until a guest has one
         for guest in ("web-01", "web-02"):
             assert table.select_key(key_of(table, guest) or "")
             await pilot.press("space")
@@ -70,6 +71,7 @@ async def test_tags_are_kept_by_libvirt_shown_filtered_and_marked() -> None:
         await pilot.press("ctrl+s")
         key = key_of(table, "web-01") or ""
         await wait_until(pilot, lambda: table.cell_text(key, "tags") == "web eu")
+        assert "tags" in table.visible_columns
         await wait_until(pilot, lambda: table.cell_text(key_of(table, "db-primary") or "", "tags") == "db")
 
         await pilot.press("slash", *"tag:web", "enter")
