@@ -7,9 +7,10 @@ from __future__ import annotations
 import getpass
 import time
 
+import pytest
 from textual.widgets import DataTable, Input
 
-from tests.app.helpers import key_of
+from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.eventlog.store import Event, EventStore
@@ -63,3 +64,23 @@ async def test_events_and_actions_are_logged_kept_and_lead_to_the_guest() -> Non
 
     kept = EventStore().load()  # a later run (or `tuivirt log`) reads them back
     assert ("action", "web-01", "Pause: done") in [(e.kind, e.guest, e.text) for e in kept]
+
+
+async def test_the_guests_table_under_a_full_screen_catches_up_when_it_shows_again() -> None:
+    """While the log covers the tables they are not repainted (Textual would repaint the whole
+    top screen for each); back on top, they show what changed meanwhile."""
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        assert "paused" not in app.export_screenshot().split("web-01", 1)[1].split("\n", 1)[0]
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, EventLogScreen))
+        uuid = (table.item(key_of(table, "web-01") or "") or pytest.fail("no web-01")).domain.uuid
+        app.fleet.call(DEMO.uri, lambda conn: conn.lookupByUUIDString(uuid).suspend(), what="pause")
+        await wait_until(pilot, lambda: state_of(table, "web-01") == "paused")  # its data, not its paint
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.pause(0.2)
+        line = app.export_screenshot().split("web-01", 1)[1].split("\n", 1)[0]
+        assert "paused" in line

@@ -18,7 +18,7 @@ from textual.widgets import Header, Input
 from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.live.models import DomainState, HostSnapshot
+from tuivirt.backend.live.models import HostSnapshot
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.ui.agent_menu import AgentMenu
@@ -50,15 +50,12 @@ from tuivirt.ui.widgets.console_pane import ConsolePane
 from tuivirt.ui.widgets.domains_table import DomainsTable, GuestRow, row_key
 from tuivirt.ui.widgets.filter_bar import FilterBar
 from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.widgets.snapshot_inbox import SnapshotInbox
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 FLEET_SCREENS: dict[str, Callable[[Fleet], Screen[Any]]] = dict(
     hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen, log=EventLogScreen
 )
-
-
-def _states(uri: str, snapshot: HostSnapshot) -> dict[str, DomainState]:
-    return {row_key(uri, d.uuid): d.state for d in snapshot.domains}
 
 
 class MainScreen(Keymapped, Screen[None]):
@@ -118,6 +115,7 @@ class MainScreen(Keymapped, Screen[None]):
         self.history = History()
         self._targets_signature: tuple[object, ...] = ()
         self._select_when_seen: Created | None = None
+        self.inbox = SnapshotInbox(self.show_host)  # (posted to from the sessions' threads)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -133,6 +131,7 @@ class MainScreen(Keymapped, Screen[None]):
         yield GuestMigrator(self.fleet, self.pending)
         yield GuestTagger(self.fleet)
         yield AgentMenu(self.fleet)
+        yield self.inbox
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -157,12 +156,12 @@ class MainScreen(Keymapped, Screen[None]):
         # From a session's thread, Textual finds the app through the screen's parents: once the
         # app has quit and the screen is detached, there is nobody left to show it to.
         with suppress(NoActiveAppError):
-            self.post_message(HostUpdated(snapshot, source))
+            self.inbox.post_message(HostUpdated(snapshot, source))
 
     def host_removed(self, uri: str) -> None:
         self.post_message(HostRemoved(uri))
 
-    def on_host_updated(self, message: HostUpdated) -> None:
+    def show_host(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
         uri = snapshot.config.uri
         before = self.fleet.snapshots.get(uri)
@@ -171,7 +170,8 @@ class MainScreen(Keymapped, Screen[None]):
         # The poller sends an unchanged guest's very snapshot again: a tick where no guest moved
         # (most of a big idle fleet) costs no per-guest work here.
         moved = before is None or before.status is not snapshot.status or not snapshot.same_guests(before)
-        settled = self.pending.observe_all(row_key(uri, ""), lambda: _states(uri, snapshot))
+        states = lambda: {row_key(uri, d.uuid): d.state for d in snapshot.domains}  # noqa: E731
+        settled = self.pending.observe_all(row_key(uri, ""), states)
         self._record_history(uri, snapshot, moved)
         if isinstance(self.app.screen, HealthScreen):
             self.app.screen.repaint()

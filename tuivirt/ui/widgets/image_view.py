@@ -4,6 +4,7 @@ actual size (one pixel per half cell, where a text screen's letters can be read)
 from __future__ import annotations
 
 from PIL import Image
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -44,9 +45,13 @@ class ImageView(Widget):
             y = max(0, min(self.origin[1], image.height - high))
             self.origin = (x, y)
             image = image.crop((x, y, min(image.width, x + wide), min(image.height, y + high)))
-        if image is not None:
-            self._lines = strips(image, self.size.width, self.size.height, grow=not self.actual_size)
-        self.refresh()
+        if image is None:
+            return
+        lines = strips(image, self.size.width, self.size.height, grow=not self.actual_size)
+        old, self._lines = self._lines, lines
+        for y in range(max(len(old), len(lines))):  # only the lines that changed (a blinking cursor)
+            if y >= len(old) or y >= len(lines) or old[y] != lines[y]:
+                self.refresh(Region(0, y, self.size.width, 1))
 
     def render_line(self, y: int) -> Strip:
         return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -98,6 +99,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._visible: list[Column[T]] = self.columns
         self._widths: list[int] = [c.width for c in self.columns]
         self._painted: dict[int, tuple[object, ...]] = {}
+        self._stale = False  # changes left unpainted while a full screen covered this one
         # Grouped: a header line before each group's rows (keys starting with GROUP, never an
         # item's). ``group_of`` names an item's group; ``group_title`` says what a header shows.
         self.group_of: Callable[[T], str] | None = None
@@ -355,10 +357,33 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
             return ("group", self._titles[key], self.size.width)
         return RowLine(key, self._row_shown(key), key == self.cursor_key, tuple(self._widths))
 
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _covered(self) -> bool:
+        """Whether a full screen (not a dialog) is over this table's screen. Nothing of it shows
+        then, yet Textual passes its repaints up to the top screen, which repaints whole for them
+        (with V open, 12 MB a minute to the terminal: benchmarks/bench_guest_screen.py)."""
+        if not self.is_attached:
+            return False
+        stack = self.app.screen_stack
+        above = stack[stack.index(self.screen) + 1 :] if self.screen in stack else []
+        return any(not isinstance(screen, ModalScreen) for screen in above)
+
+    def _screen_changed(self, _screen: Screen[object]) -> None:
+        if self._stale and not self._covered():  # back in sight: paint what changed meanwhile
+            self._stale = False
+            self._painted.clear()
+            self.refresh()
+
     def _repaint_changed(self) -> None:
         """Mark for repaint what changed since the last paint: a whole line when its row, its
         cursor or the column widths changed, else only the cells whose text changed (over SSH a
-        tick that moves one guest's CPU% sends a few bytes, not a 160-column line)."""
+        tick that moves one guest's CPU% sends a few bytes, not a 160-column line). Nothing while
+        a full screen covers it."""
+        if self._covered():
+            self._stale = True
+            return
         width = self.size.width
         for y in range(self.size.height):
             new = self._line_signature(y)
