@@ -6,8 +6,8 @@ session on the benchmarks' own tmux server; the guest is filtered to (``/``), ``
 and once the first screenshot shows and ``--settle`` seconds passed, ``tmux pipe-pane`` counts every
 byte the app writes to the terminal over ``--window`` seconds, with the CPU of the tuivirt process
 (utime + stime). The screen takes a screenshot every 5 s. ``--open L`` opens the event log instead
-(the guests table ticking underneath every 2 s is what it measures then). The guest is destroyed and undefined at
-the end, on failure and on SIGTERM too.
+(the guests table ticking underneath every 2 s is what it measures then). The guest is destroyed
+and undefined at the end, on failure and on SIGTERM too.
 
     .venv/bin/python benchmarks/bench_guest_screen.py [--open V|L] [--window 60] [--settle 8] [--boot-wait 10]
 """
