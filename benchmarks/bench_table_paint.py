@@ -103,7 +103,8 @@ def only_session(app: TuivirtApp) -> Any:
 
 def deliver(app: TuivirtApp, snapshot: HostSnapshot) -> None:
     """What the app does with a snapshot its host session posted, run synchronously."""
-    app.main.on_host_updated(HostUpdated(snapshot, only_session(app)))
+    show = getattr(app.main, "show_host", None) or app.main.on_host_updated  # type: ignore[attr-defined]
+    show(HostUpdated(snapshot, only_session(app)))  # (named on_host_updated before issue 19)
 
 
 def force_frame(app: TuivirtApp) -> int:

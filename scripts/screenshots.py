@@ -1,16 +1,20 @@
 """Render the real app on the demo host into screenshots/*.svg (re-run after UI changes).
 
-.venv/bin/python scripts/screenshots.py
+.venv/bin/python scripts/screenshots.py [WORD ...]   (only the shots whose file name has a WORD)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import libvirt
 
@@ -20,6 +24,7 @@ from tuivirt.backend.ops.edit.guest_config import read_config
 from tuivirt.backend.ops.edit.settings import CpuMemoryChange, Where, apply_cpu_memory
 from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot, revert_snapshot
 from tuivirt.backend.ops.storage.volumes import create_volume
+from tuivirt.backend.ops.tags import write_tags
 from tuivirt.cli import demo_uri
 from tuivirt.testbed import testguest
 from tuivirt.testbed.testnode import write_node_file
@@ -131,38 +136,127 @@ async def shoot_storage(filename: str = "storage-100x30.svg") -> None:
     print(OUT / filename)
 
 
-async def shoot_console(filename: str = "console-100x30.svg") -> None:
+TAGS = {
+    "web-01": "web eu",
+    "web-02": "web eu",
+    "web-03": "web us",
+    "db-primary": "db prod",
+    "db-replica": "db",
+}
+
+
+def uuid_of(conn: libvirt.virConnect, name: str) -> str:
+    return str(conn.lookupByName(name).UUIDString())
+
+
+async def tagged_demo(pilot: Any, app: TuivirtApp) -> None:
+    """Tag five of the demo's guests through the app's fleet (so the log has it), and wait for the
+    table to show them."""
+    table = app.main.table
+    while table.row_count == 0:
+        await pilot.pause(0.05)
+    for name, tags in TAGS.items():
+        uuid = app.fleet.call(demo_uri(), partial(uuid_of, name=name), what="read")
+        work = partial(write_tags, uuid=uuid, tags=tags.split())
+        app.fleet.call(demo_uri(), work, what=f"Tag {name}", changes=True, guest=uuid)
+    tagged = [key_of_name(app, name) for name in TAGS]
+    while not all((row := table.item(key)) and row.domain.tags for key in tagged):
+        await pilot.pause(0.05)
+
+
+def key_of_name(app: TuivirtApp, name: str) -> str:
+    table = app.main.table
+    return next(k for k in table.keys if (row := table.item(k)) is not None and row.domain.name == name)
+
+
+async def shoot_tags(filename: str = "tags-80x24.svg") -> None:
+    """The demo's guests grouped by tag (b twice), at 80x24."""
+    app = TuivirtApp([HostConfig("demo", demo_uri())], config_file=OUT / "unused.toml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await tagged_demo(pilot, app)
+        await pilot.press("b", "b", "home")
+        await pilot.pause(0.5)
+        app.save_screenshot(filename, str(OUT))
+    print(OUT / filename)
+
+
+async def shoot_event_log(filename: str = "event-log-100x30.svg") -> None:
+    """The log after a few actions on the demo: tags, a pause, a start, a force off."""
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp()  # this run's events only
+    app = TuivirtApp([HostConfig("demo", demo_uri())], config_file=OUT / "unused.toml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await tagged_demo(pilot, app)
+        table = app.main.table
+        for name, key in (("cache-01", "p"), ("backup", "s"), ("build-runner", "s"), ("web-02", "F")):
+            table.select_key(key_of_name(app, name))
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            if key == "F":
+                await pilot.press("y")
+            await pilot.pause(1.2)
+        await pilot.press("L")
+        await pilot.pause(1.0)
+        app.save_screenshot(filename, str(OUT))
+    print(OUT / filename)
+
+
+async def on_real_guest(
+    filename: str, shoot: Callable[[TuivirtApp, Any, str], Awaitable[None]], *, video: bool = False
+) -> None:
+    """Boot a throwaway test guest on qemu:///system, open the app at 100x30 on its row, let
+    ``shoot(app, pilot, row key)`` take the picture, and remove the guest."""
     try:
         conn = libvirt.open("qemu:///system")
     except libvirt.libvirtError as exc:
         print(f"skipped {filename}: {exc}")
         return
-    dom = testguest.define(conn, "web-frontend")
+    dom = testguest.define(conn, "web-frontend", video=video)
     try:
         dom.create()
-        app = TuivirtApp([HostConfig("localhost", "qemu:///system")])
+        app = TuivirtApp([HostConfig("localhost", "qemu:///system")], config_file=OUT / "unused.toml")
         async with app.run_test(size=(100, 30)) as pilot:
             key = row_key("qemu:///system", dom.UUIDString())
             while app.main.table.item(key) is None:
                 await pilot.pause(0.05)
             app.main.table.select_key(key)
-            await pilot.press("c")
-            pane = app.main.dock.pane_for(key)
-            assert pane is not None
-            while testguest.PROMPT.strip() not in pane.emulator.text():
-                await pilot.press("enter")
-                await pilot.pause(1)
-            await pilot.press(*"uname -sr; echo $((6*7)); ls /", "enter")
-            await pilot.pause(1.5)
-            app.save_screenshot(filename, str(OUT))
-            await pilot.press("ctrl+right_square_bracket")
-            await app.workers.wait_for_complete()
+            await shoot(app, pilot, key)
         print(OUT / filename)
     finally:
         if dom.isActive():
             dom.destroy()
         dom.undefine()
         conn.close()
+
+
+async def shoot_guest_screen(filename: str = "guest-screen-100x30.svg") -> None:
+    """V on a booted test guest with a VGA card: the kernel's boot text, in half blocks."""
+
+    async def shoot(app: TuivirtApp, pilot: Any, _key: str) -> None:
+        await pilot.pause(8.0)  # the kernel's boot text on its VGA console
+        await pilot.press("V")
+        await pilot.pause(3.0)
+        app.save_screenshot(filename, str(OUT))
+
+    await on_real_guest(filename, shoot, video=True)
+
+
+async def shoot_console(filename: str = "console-100x30.svg") -> None:
+    """The console pane on a booted test guest, after a few commands."""
+
+    async def shoot(app: TuivirtApp, pilot: Any, key: str) -> None:
+        await pilot.press("c")
+        pane = app.main.dock.pane_for(key)
+        assert pane is not None
+        while testguest.PROMPT.strip() not in pane.emulator.text():
+            await pilot.press("enter")
+            await pilot.pause(1)
+        await pilot.press(*"uname -sr; echo $((6*7)); ls /", "enter")
+        await pilot.pause(1.5)
+        app.save_screenshot(filename, str(OUT))
+        await pilot.press("ctrl+right_square_bracket")
+        await app.workers.wait_for_complete()
+
+    await on_real_guest(filename, shoot)
 
 
 async def shoot_migration(filename: str = "migration-100x30.svg") -> None:
@@ -186,8 +280,7 @@ async def shoot_migration(filename: str = "migration-100x30.svg") -> None:
             async with app.run_test(size=(100, 30)) as pilot:
                 while len(app.fleet.up_hosts()) < 2 or app.main.table.row_count < 2:
                     await pilot.pause(0.1)
-                key = next(k for k in app.main.table.keys if app.main.table.item(k).domain.name == names[0])  # type: ignore[union-attr]
-                app.main.table.select_key(key)
+                app.main.table.select_key(key_of_name(app, names[0]))
                 await pilot.press("M")
                 await pilot.pause(2.0)
                 app.screen.query_one("#bandwidth").value = "2"  # type: ignore[attr-defined]
@@ -208,20 +301,27 @@ async def shoot_migration(filename: str = "migration-100x30.svg") -> None:
             conn.close()
 
 
-async def main() -> None:
+async def main(words: list[str]) -> None:
+    def wanted(filename: str) -> bool:
+        return not words or any(word in filename for word in words)
+
     OUT.mkdir(exist_ok=True)
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp()  # the shots' events are not logged as yours
     for filename, (size, keys) in SHOTS.items():
-        await shoot(filename, size, keys)
+        if wanted(filename):
+            await shoot(filename, size, keys)
     with tempfile.TemporaryDirectory() as directory:
         hosts = several_hosts(Path(directory))
-        await shoot("hosts-100x30.svg", (100, 30), ["H"], hosts)
-        await shoot("health-100x30.svg", (100, 30), ["O"], hosts)
-    await shoot_snapshots()
-    await shoot_editor()
-    await shoot_storage()
-    await shoot_console()
-    await shoot_migration()
+        for filename, key in (("hosts-100x30.svg", "H"), ("health-100x30.svg", "O")):
+            if wanted(filename):
+                await shoot(filename, (100, 30), [key], hosts)
+    for shot in (shoot_snapshots, shoot_editor, shoot_storage, shoot_tags, shoot_event_log):
+        if wanted(shot.__defaults__[0]):  # type: ignore[index]
+            await shot()
+    for shot in (shoot_console, shoot_migration, shoot_guest_screen):  # real guests
+        if wanted(shot.__defaults__[0]):  # type: ignore[index]
+            await shot()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 
@@ -18,3 +19,9 @@ async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: 
             raise AssertionError(f"condition not met within {timeout} s")
         await pilot.pause(0.05)
     await asyncio.sleep(0)
+
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event log of each test in a folder of its own, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -23,8 +23,8 @@ from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.keymap import Keymapped, check_keymap
 from tuivirt.ui.screens.main import MainScreen
 from tuivirt.ui.widgets.console_pane import ConsolePane
+from tuivirt.ui.widgets.domains_table import DomainsTable
 from tuivirt.ui.widgets.filter_bar import FilterBar
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 
 def _subclasses(cls: type) -> list[type[DOMNode]]:
@@ -70,7 +70,7 @@ class TuivirtApp(App[None]):
         host_list = HostList(hosts, config_file or config_path(), saved_uris)
         self.fleet = Fleet(host_list, refresh=refresh or self.config.refresh, readonly=readonly)
         # Keys active at once on the main screen: the screen, the tables, a console pane, the filter.
-        main_keys: list[type[DOMNode]] = [MainScreen, SnapshotTable, ConsolePane, FilterBar]
+        main_keys: list[type[DOMNode]] = [MainScreen, DomainsTable, ConsolePane, FilterBar]
         others = [[cls] for cls in _subclasses(Keymapped) if cls not in main_keys]
         self.keymap_in_force, keymap_warnings = check_keymap(
             self.config.keymap, [main_keys, *others], str(host_list.config_file)

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A keyboard-driven terminal console manager for KVM/QEMU virtual machines (libvirt).",
         epilog="tuivirt opens the hosts of the config file and those given with -c; with none, "
         "$LIBVIRT_DEFAULT_URI, else qemu:///system. "
-        "'tuivirt list --help' prints the guests once, without the UI.",
+        "'tuivirt list --help' prints the guests once, without the UI; 'tuivirt log --help' the event log.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_host_options(parser)
@@ -110,6 +110,10 @@ def hosts_from_args(args: argparse.Namespace, configured: Sequence[HostConfig] =
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["log"]:
+        from tuivirt.log_command import run_log
+
+        return run_log(argv[1:])
     if argv[:1] == ["list"]:
         from tuivirt.list_command import run_list
 

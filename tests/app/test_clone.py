@@ -61,6 +61,11 @@ async def test_full_clone_gets_new_identity_and_its_own_disk() -> None:
         assert source_el.get("file") == "/var/lib/libvirt/images/demo/build-runner-clone.qcow2"
         volumes = on_host(app, lambda conn: conn.storagePoolLookupByName("demo-pool").listVolumes())
         assert "build-runner-clone.qcow2" in volumes and "build-runner.qcow2" in volumes
+        logged = next(e for e in app.fleet.events.newest_first() if e.kind == "action")
+        assert (logged.guest, logged.text) == (
+            "build-runner",
+            "Clone build-runner as build-runner-clone: done",
+        )
 
 
 async def test_linked_clone_is_an_overlay_of_the_source() -> None:

@@ -170,6 +170,8 @@ async def test_a_failed_hot_plug_leaves_no_volume_and_says_why() -> None:
         assert any("not supported" in m for m in messages), messages
         names = on_host(app, lambda c: c.storagePoolLookupByName("demo-pool").listVolumes())
         assert "web-01-vdb.qcow2" not in names
+        logged = next(e for e in app.fleet.events.newest_first() if e.kind == "action")
+        assert logged.guest == "web-01" and logged.text.startswith("Add disk vdb to web-01: failed: ")
 
 
 async def test_cd_rom_added_then_a_disc_inserted_and_ejected() -> None:

@@ -56,7 +56,7 @@ async def settled(pilot: Any, app: TuivirtApp, frames: FrameRecorder) -> HostSna
 
 def deliver(app: TuivirtApp, snapshot: HostSnapshot) -> None:
     """As the host's session does: a message to the main screen."""
-    app.main.post_message(HostUpdated(snapshot, app.fleet.sessions[DEMO.uri]))
+    app.main.inbox.post_message(HostUpdated(snapshot, app.fleet.sessions[DEMO.uri]))
 
 
 async def test_one_cell_that_changed_sends_only_that_cell() -> None:

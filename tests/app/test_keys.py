@@ -21,7 +21,6 @@ from tuivirt.ui.keymap import class_bindings
 from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.main import MainScreen
 from tuivirt.ui.widgets.domains_table import DomainsTable
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 DEMO = HostConfig("demo", demo_uri())
 
@@ -93,7 +92,7 @@ async def test_help_lists_every_key_of_the_main_screen() -> None:
         await ready(pilot, app)
         listed = await help_rows(pilot, app)
         expected: dict[str, set[str]] = {}
-        for binding in class_bindings(MainScreen) + class_bindings(SnapshotTable):
+        for binding in class_bindings(MainScreen) + class_bindings(DomainsTable):
             if binding.id:
                 expected.setdefault(binding.id, set()).add(app.get_key_display(binding))
         assert set(listed) == set(expected)

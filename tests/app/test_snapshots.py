@@ -141,6 +141,7 @@ async def console(pilot: Pilot[Any], state: ConsoleState, reason: str = "", text
     driver has no console: virsh fails first, then the pane is told the state to show."""
     await on_guest(pilot, "web-01")
     await pilot.press("c")
+    await wait_until(pilot, lambda: bool(pilot.app.screen.query(ConsolePane)))  # (mounted a tick later)
     pane = pilot.app.screen.query_one(ConsolePane)
     await wait_until(pilot, lambda: pane.state is ConsoleState.FAILED, timeout=20)
     pane.post_message(ConsolePane.Changed(pane, state, reason))

@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 import libvirt
 import pytest
-from textual import events, on
+from textual import events
 
 from tests.integration.second_host import SecondHost, start_second_host
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostSnapshot
 from tuivirt.testbed import testguest
 from tuivirt.ui.messages import HostUpdated
+from tuivirt.ui.screens.main import MainScreen
 
 SYSTEM_URI = "qemu:///system"
 
@@ -305,10 +306,17 @@ class RecordingApp(TuivirtApp):
         super().__init__(*args, **kwargs)
         self.received: dict[str, list[tuple[float, HostSnapshot]]] = {}
 
-    @on(HostUpdated)
-    def _record(self, message: HostUpdated) -> None:  # the message bubbles up from MainScreen.on_host_updated
-        snapshot = message.snapshot
-        self.received.setdefault(snapshot.config.uri, []).append((time.monotonic(), snapshot))
+    def get_default_screen(self) -> MainScreen:
+        screen = super().get_default_screen()
+        show = screen.inbox.show
+
+        def record(message: HostUpdated) -> None:  # as the main screen gets it
+            snapshot = message.snapshot
+            self.received.setdefault(snapshot.config.uri, []).append((time.monotonic(), snapshot))
+            show(message)
+
+        screen.inbox.show = record
+        return screen
 
     def updates_since(self, uri: str, since: float) -> list[HostSnapshot]:
         return [snapshot for at, snapshot in self.received.get(uri, []) if at >= since]

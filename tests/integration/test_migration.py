@@ -24,8 +24,10 @@ from tests.integration.second_host import HOST_ADDRESS, PEER_ADDRESS, SecondHost
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.live.tags import read_tags
 from tuivirt.backend.ops.migrate.job import MigrationControl, migrate_guest
 from tuivirt.backend.ops.migrate.options import MigrationOptions
+from tuivirt.backend.ops.tags import write_tags
 from tuivirt.testbed import testguest
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
@@ -114,6 +116,8 @@ async def test_a_running_guest_goes_there_and_back_keeping_its_memory(
 ) -> None:
     name = running_guests[0]
     assert await asyncio.to_thread(guest_says, name, f"set; TV_KEPT={PROMPT_MARK}") == "set"
+    with contextlib.closing(libvirt.open(SYSTEM_URI)) as conn:
+        write_tags(conn, conn.lookupByName(name).UUIDString(), ["web", "eu"])
     app = TuivirtApp([LOCAL, second], refresh=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         assert await migrate_by_keys(pilot, app, name, SYSTEM_URI) == PEER_ADDRESS
@@ -121,6 +125,11 @@ async def test_a_running_guest_goes_there_and_back_keeping_its_memory(
         assert where(name, SYSTEM_URI, second.uri) == [f"{second.uri} running"]
         said = await asyncio.to_thread(guest_says, name, "$TV_KEPT", second.uri)
         assert said == PROMPT_MARK
+        with contextlib.closing(libvirt.open(second.uri)) as there:  # the tags went with it
+            dom = there.lookupByName(name)
+            assert read_tags(dom) == ("web", "eu") == read_tags(dom, next_boot=True)
+        logged = [(e.host, e.guest, e.text) for e in app.fleet.events.newest_first() if e.kind == "action"]
+        assert ("localhost", name, f"Migrate {name} to second: done") in logged
 
         assert await migrate_by_keys(pilot, app, name, second.uri) == HOST_ADDRESS  # the way back here
         await wait_until(pilot, lambda: f"{name} is running on localhost now" in notes(app), timeout=60)

@@ -99,3 +99,16 @@ def test_snapshot_counts_come_on_the_second_tick_and_again_only_when_due(
     web.snapshotCreateXML("<domainsnapshot><name>b</name></domainsnapshot>", 0)
     poller.invalidate()  # an action of ours
     assert count("web-01") == 2
+
+
+def test_tags_are_read_once_and_again_after_an_event(demo_conn: libvirt.virConnect) -> None:
+    from tuivirt.backend.ops.tags import write_tags
+
+    poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
+    web = demo_conn.lookupByName("web-01").UUIDString()
+    assert not any(d.tags for d in poller.tick(demo_conn).domains)
+    write_tags(demo_conn, web, ["web", "prod"])
+    assert not any(d.tags for d in poller.tick(demo_conn).domains)  # not read on a schedule
+    poller.invalidate(web)  # as the metadata-change event does
+    tagged = {d.name: d.tags for d in poller.tick(demo_conn).domains if d.tags}
+    assert tagged == {"web-01": ("web", "prod")}

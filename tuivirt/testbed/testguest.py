@@ -70,6 +70,9 @@ fi
 export HOME=/root PS1='{PROMPT}'
 echo
 echo "{BANNER}: kernel $(uname -r)"
+# Lines typed on the guest's keyboard (libvirt's sendKey, `V`) are run, their output on the serial
+# line, where the tests read it. Not an interactive shell: no prompt or banner on the serial line.
+(while read -r line </dev/tty1; do eval "$line" >/dev/ttyS0 2>&1; done) &
 # cttyhack gives the shell the serial line as its controlling terminal (job control, ^C).
 while true; do setsid cttyhack sh; done
 """
@@ -227,7 +230,7 @@ def build(cache: Path | None = None) -> GuestImages:
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     # (a new name when /init or its files change: a cache from before is not taken for this one)
-    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-agent2.gz")
+    images = GuestImages(kernel=folder / "vmlinuz", initrd=folder / "initramfs-agent4.gz")
     modules, agent = folder / "modules-agent", folder / "agent"
     if not images.kernel.exists() or not modules.is_dir():
         _fetch_kernel(images.kernel, modules)
@@ -252,9 +255,11 @@ def domain_xml(
     vcpus: int = 1,
     disk: str | None = None,
     network: str | None = NETWORK,
+    video: bool = False,
 ) -> str:
     """Domain XML that boots the test guest with a pty serial console, the guest agent's channel,
-    a NIC on ``network`` (None: no NIC) and no graphics.
+    a NIC on ``network`` (None: no NIC) and no graphics, or with ``video`` a VGA card (the kernel's
+    text on it too) and a VNC display on 127.0.0.1.
 
     ``disk``: a qcow2 file attached as vda (the guest boots without it; it is there to be deleted).
     """
@@ -266,7 +271,8 @@ def domain_xml(
     ET.SubElement(os_el, "type", arch="x86_64").text = "hvm"
     ET.SubElement(os_el, "kernel").text = str(images.kernel)
     ET.SubElement(os_el, "initrd").text = str(images.initrd)
-    ET.SubElement(os_el, "cmdline").text = "console=ttyS0 quiet"
+    # The last console= is /dev/console (the serial line); tty0 shows the kernel's text on the VGA.
+    ET.SubElement(os_el, "cmdline").text = "console=tty0 console=ttyS0" if video else "console=ttyS0 quiet"
     features = ET.SubElement(domain, "features")
     ET.SubElement(features, "acpi")
     devices = ET.SubElement(domain, "devices")
@@ -285,6 +291,9 @@ def domain_xml(
     ET.SubElement(serial, "target", port="0")
     console = ET.SubElement(devices, "console", type="pty")
     ET.SubElement(console, "target", type="serial", port="0")
+    if video:
+        ET.SubElement(ET.SubElement(devices, "video"), "model", type="vga")
+        ET.SubElement(devices, "graphics", type="vnc", autoport="yes", listen="127.0.0.1")
     return ET.tostring(domain, encoding="unicode")
 
 
@@ -294,9 +303,10 @@ def define(
     images: GuestImages | None = None,
     disk: str | None = None,
     network: str | None = NETWORK,
+    video: bool = False,
 ) -> libvirt.virDomain:
     """Define (not start) a persistent test guest called ``name``."""
-    return conn.defineXML(domain_xml(name, images or build(), disk=disk, network=network))
+    return conn.defineXML(domain_xml(name, images or build(), disk=disk, network=network, video=video))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,18 +319,20 @@ def main(argv: list[str] | None = None) -> int:
     define_cmd.add_argument("name")
     define_cmd.add_argument("-c", "--connect", default="qemu:///system", help="libvirt URI")
     define_cmd.add_argument("--start", action="store_true", help="start it too, unless running")
+    define_cmd.add_argument("--video", action="store_true", help="with a VGA card and VNC (for V)")
     args = parser.parse_args(argv)
 
     images = build()
     if args.command == "build":
         print(f"kernel {images.kernel}\ninitrd {images.initrd}")
         return 0
+    libvirt.registerErrorHandler(lambda *_: None, None)  # a guest not found yet is no error here
     conn = libvirt.open(args.connect)
     try:
         try:
             dom = conn.lookupByName(args.name)
         except libvirt.libvirtError:
-            dom = define(conn, args.name, images)
+            dom = define(conn, args.name, images, video=args.video)
             print(f"defined {args.name} on {args.connect}")
         if args.start and not dom.isActive():
             dom.create()

@@ -66,7 +66,14 @@ class AgentMenu(Widget):
 
     def run(self, target: GuestTarget, work: Callable[..., str], what: str) -> None:
         call: Callable[[Any], str] = partial(work, uuid=target.uuid)
-        job = partial(self._fleet.call, target.host_uri, call, what=f"{what} in {target.name}", changes=True)
+        job = partial(
+            self._fleet.call,
+            target.host_uri,
+            call,
+            what=f"{what} in {target.name}",
+            changes=True,
+            guest=target.uuid,
+        )
         call_host(self, job, AgentDone)
 
     @on(AgentDone)

@@ -77,7 +77,7 @@ class GuestCloner(Widget):
         follow = peek if has_own_connections(uri) else None  # (the test driver copies at once)
         work = lambda conn, meter: clone_guest(conn, source, request, meter, follow)  # noqa: E731
         what = f"Clone {target.name} as {request.name}"
-        run_long(self, fleet, uri, work, what, CloneDone, cancel_note=CANCEL_NOTE)
+        run_long(self, fleet, uri, work, what, CloneDone, cancel_note=CANCEL_NOTE, guest=target.uuid)
 
     @on(CloneDone)
     def _done(self, message: CloneDone) -> None:

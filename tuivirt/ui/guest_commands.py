@@ -13,6 +13,11 @@ from tuivirt.backend.ops.storage.clone_source import clone_refusal
 from tuivirt.ui.screens.main import MainScreen
 
 
+def _mark_tagged(screen: MainScreen, tag: str) -> None:
+    screen.table.mark_tagged(tag)
+    screen.refresh_bindings()
+
+
 class GuestCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         screen = self.screen
@@ -41,6 +46,9 @@ class GuestCommands(Provider):
             who = name if marked == 1 else f"{marked} marked guests"
             commands.append((f"Migrate: {who}", partial(screen.action_open, "migrate"), "M: virsh migrate"))
         commands.append(("Storage", partial(screen.action_fleet_screen, "storage"), "P: pools and volumes"))
+        for tag in sorted({tag for key in screen.table.keys for tag in screen.table.item(key).domain.tags}):  # type: ignore[union-attr]
+            mark = partial(_mark_tagged, screen, tag)
+            commands.append((f"Mark tagged: {tag}", mark, "every guest shown with it"))
         return commands
 
     async def discover(self) -> Hits:

@@ -201,7 +201,10 @@ class GuestMigrator(Widget):
             )
             what = f"Migrate {guest.name} to {target_name}"
             try:
-                outcome, error = fleet.call_between(guest.host_uri, move.target_uri, work, what=what), None
+                outcome, error = (
+                    fleet.call_between(guest.host_uri, move.target_uri, work, what=what, guest=guest.uuid),
+                    None,
+                )
             except HostCallError as exc:
                 outcome, error = (exc.reason if exc.cancelled else str(exc)), exc
             progress.post_message(MigrationProgressScreen.Ended(guest.key, outcome, error is not None))

@@ -21,4 +21,6 @@ class ChangeDone(HostReply[str]):
 
 
 def change(node: Widget, fleet: Fleet, uri: str, work: Callable[[Any], str], what: str) -> None:
-    call_host(node, lambda: fleet.call(uri, work, what=what), lambda outcome: ChangeDone(uri, outcome))
+    call_host(
+        node, lambda: fleet.call(uri, work, what=what, record=True), lambda outcome: ChangeDone(uri, outcome)
+    )

@@ -27,6 +27,7 @@ def run_long(
     reply: Callable[[str | HostCallError], Message],
     *,
     cancel_note: str = "",
+    guest: str = "",  # the UUID of the guest it is about, for the event log
 ) -> ProgressScreen:
     progress = ProgressScreen(f"{what} on {fleet.host_name(uri)}", cancel_note)
     node.app.push_screen(progress)
@@ -34,7 +35,7 @@ def run_long(
 
     def job() -> str:
         try:
-            return fleet.call_long(uri, lambda conn: work(conn, meter), what=what)
+            return fleet.call_long(uri, lambda conn: work(conn, meter), what=what, guest=guest)
         finally:
             progress.post_message(ProgressScreen.Finished())
 

@@ -7,12 +7,15 @@ Sessions report from their own threads through the listener, which only hands da
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+import getpass
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
 from libvirt import libvirtError, virConnect
 
+from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
 from tuivirt.backend.live.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
@@ -50,8 +53,11 @@ def has_own_connections(uri: str) -> bool:
 
 
 class Fleet:
-    def __init__(self, hosts: HostList, *, refresh: float, readonly: bool) -> None:
+    def __init__(
+        self, hosts: HostList, *, refresh: float, readonly: bool, events: EventStore | None = None
+    ) -> None:
         self.hosts = hosts
+        self.events = events or EventStore()  # every host's events and our actions (the log, L)
         self.readonly = readonly
         self._refresh = refresh
         self._listener: FleetListener | None = None
@@ -82,7 +88,13 @@ class Fleet:
         def report(snapshot: HostSnapshot) -> None:  # on the session's thread
             listener.host_updated(snapshot, session)
 
-        session = HostSession(self.hosts.get(uri), report, refresh=self._refresh, readonly=self.readonly)
+        session = HostSession(
+            self.hosts.get(uri),
+            report,
+            refresh=self._refresh,
+            readonly=self.readonly,
+            on_events=self.events.append,
+        )
         self.sessions[uri] = session
         session.start()
 
@@ -144,6 +156,42 @@ class Fleet:
         host = self.hosts.find(uri)
         return host.name if host else uri
 
+    # -- the log of our own actions (any thread) --------------------------------------------
+
+    def record(
+        self,
+        uri: str,
+        what: str,
+        *,
+        error: str = "",
+        guest: str = "",
+        name: str = "",
+        cancelled: bool = False,
+    ) -> None:
+        """Log one of our actions: who ran it, on which host and guest (UUID ``guest``, its
+        ``name`` found from the host's latest snapshot unless given), and how it went."""
+        if guest and not name:
+            snapshot = self.snapshots.get(uri)
+            found = snapshot and next((d for d in snapshot.domains if d.uuid == guest), None)
+            name = found.name if found else ""
+        text = f"{what}: done"
+        if cancelled:
+            text = f"{what}: cancelled" + (f" ({error})" if error and error != "cancelled" else "")
+        elif error:
+            text = f"{what}: failed: {error}"
+        event = Event(time.time(), self.host_name(uri), "action", text, name, guest, getpass.getuser(), uri)
+        self.events.append([event])
+
+    @contextlib.contextmanager
+    def recording(self, uri: str, what: str, *, guest: str = "") -> Iterator[None]:
+        """Log the calls made inside as one action: done, or failed with the HostCallError's reason."""
+        try:
+            yield
+        except HostCallError as exc:
+            self.record(uri, what, error=exc.reason, guest=guest, cancelled=exc.cancelled)
+            raise
+        self.record(uri, what, guest=guest)
+
     # -- calls: on a worker thread, never the UI loop --------------------------------------
 
     def session(self, uri: str) -> HostSession:
@@ -160,18 +208,27 @@ class Fleet:
         what: str,
         changes: bool = False,
         guest: str | None = None,
+        record: bool | None = None,
     ) -> R:
         """Run ``work`` with the host's connection (blocks: never on the UI loop). Any failure,
         a libvirt error or a host that is not connected, comes out as a HostCallError. ``guest``:
-        the UUID of the only guest a change touched (only its attributes are read again)."""
+        the UUID of the only guest a change touched (only its attributes are read again). A
+        change goes to the event log, unless ``record`` says otherwise."""
+        if changes if record is None else record:
+            with self.recording(uri, what, guest=guest or ""):
+                return self.call(uri, work, what=what, changes=changes, guest=guest, record=False)
         try:
             return self.session(uri).call(work, changes=changes, guest=guest)
         except Exception as exc:  # libvirtError, HostError, a parse error in what came back
             raise HostCallError(what, self.host_name(uri), describe_error(exc)) from exc
 
-    def call_long(self, uri: str, work: Callable[[virConnect], R], *, what: str) -> R:
+    def call_long(self, uri: str, work: Callable[[virConnect], R], *, what: str, guest: str = "") -> R:
         """Long work (a copy, an upload) on a connection of its own, so that the host's polling
-        and the other calls go on meanwhile; failures as in ``call``."""
+        and the other calls go on meanwhile; failures as in ``call``. Logged as an action."""
+        with self.recording(uri, what, guest=guest):
+            return self._call_long(uri, work, what=what)
+
+    def _call_long(self, uri: str, work: Callable[[virConnect], R], *, what: str) -> R:
         host = self.host_name(uri)
         try:
             session = self.session(uri)
@@ -190,10 +247,22 @@ class Fleet:
             raise HostCallError(what, host, describe_error(exc)) from exc
 
     def call_between(
-        self, source_uri: str, target_uri: str, work: Callable[[virConnect, virConnect], R], *, what: str
+        self,
+        source_uri: str,
+        target_uri: str,
+        work: Callable[[virConnect, virConnect], R],
+        *,
+        what: str,
+        guest: str = "",
     ) -> R:
         """Work between two hosts (a migration), on connections of its own to each; failures as
-        in ``call``, named by the source host."""
+        in ``call``, named by the source host. Logged as an action of the source host's."""
+        with self.recording(source_uri, what, guest=guest):
+            return self._call_between(source_uri, target_uri, work, what=what)
+
+    def _call_between(
+        self, source_uri: str, target_uri: str, work: Callable[[virConnect, virConnect], R], *, what: str
+    ) -> R:
         opened: list[virConnect] = []
         try:
             for uri in (source_uri, target_uri):
@@ -237,6 +306,8 @@ class Fleet:
             by_host.setdefault(target.host_uri, []).append(target)
         with ThreadPoolExecutor(max_workers=max(1, len(by_host)), thread_name_prefix="action") as pool:
             list(pool.map(run_host, by_host.values()))
+        for t in targets:
+            self.record(t.host_uri, spec.label, error=results[t.key].error, guest=t.uuid, name=t.name)
         return [results[t.key] for t in targets]
 
     def _act_on(

@@ -96,6 +96,7 @@ class DomainSnapshot:
     ip: str | None = None  # the first IPv4 address, from ip_source
     ip_source: str = ""  # agent, DHCP lease, ARP
     agent: str = ""  # connected, disconnected, "no agent channel", or "" (not known)
+    tags: tuple[str, ...] = ()  # from its definition's metadata (backend/ops/tags.py)
 
     @property
     def memory_pct(self) -> float | None:

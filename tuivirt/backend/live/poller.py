@@ -28,6 +28,7 @@ from tuivirt.backend.live.models import (
 )
 from tuivirt.backend.live.next_boot import next_boot_changes
 from tuivirt.backend.live.stats import Counters, counters_from_stats, cpu_percent, host_cpu_percent, rate
+from tuivirt.backend.live.tags import read_tags
 
 STATS_GROUPS = (
     libvirt.VIR_DOMAIN_STATS_STATE
@@ -94,6 +95,13 @@ def _slow_facts(dom: libvirt.virDomain, state: int, persistent: bool) -> SlowFac
         return count, None
 
 
+def _tags_of(dom: libvirt.virDomain) -> tuple[str, ...]:
+    try:
+        return read_tags(dom)
+    except libvirt.libvirtError:
+        return ()  # gone meanwhile, or a driver without metadata: no tags shown
+
+
 def _line_of(d: DomainSnapshot) -> GuestLine:
     return GuestLine(d.os_name, d.ip, d.ip_source, d.agent)
 
@@ -122,6 +130,9 @@ class HostPoller:
         self._counts_due: float | None = None  # monotonic time of the next full read
         self._counts_stale: set[str] = set()
         self.guest_facts = GuestFactsReader()  # the OS and IP columns
+        # Tags cost a call per guest: read when a guest is first seen and after libvirt's
+        # metadata-change event or a define about it, never on a schedule.
+        self._tags: dict[str, tuple[str, ...]] = {}
 
     def invalidate(self, uuid: str | None = None) -> None:
         """Attributes (and the info() fallback of ``uuid``, or of all) must be read again."""
@@ -134,6 +145,7 @@ class HostPoller:
             self._info.pop(uuid, None)
             self._still.pop(uuid, None)
             self._counts_stale.add(uuid)
+            self._tags.pop(uuid, None)
             self.guest_facts.invalidate(uuid, started=True)
 
     def _read_attributes(self, conn: libvirt.virConnect) -> None:
@@ -174,6 +186,8 @@ class HostPoller:
             state = int(stats.get("state.state", 0))
             if read_counts or uuid in self._counts_stale:
                 self._slow[uuid] = _slow_facts(dom, state, uuid in self._persistent)
+            if uuid not in self._tags:
+                self._tags[uuid] = _tags_of(dom)
             if self.guest_facts.wanted(uuid, guests_due):
                 self.guest_facts.read(dom, uuid, DomainState.of(state).is_active, now)
             snapshot = self._domain(uuid, dom, stats, now)
@@ -183,6 +197,7 @@ class HostPoller:
         seen = {d.uuid for d in domains}
         if not self._counters.keys() <= seen or not self._info.keys() <= seen:  # guests went
             self._slow = {k: v for k, v in self._slow.items() if k in seen}
+            self._tags = {k: v for k, v in self._tags.items() if k in seen}
             self.guest_facts.forget(seen)
             self._counters = {k: v for k, v in self._counters.items() if k in seen}
             self._info = {k: v for k, v in self._info.items() if k in seen}
@@ -207,6 +222,7 @@ class HostPoller:
             and still[0] == stats
             and (still[1].snapshots, still[1].next_boot) == slow
             and _line_of(still[1]) == line
+            and still[1].tags == self._tags.get(uuid, ())
         ):
             return still[1]  # its counters keep their time: the next rate spans the whole stillness
         sampled_before = uuid in self._counters  # else no rate could be worked out this tick
@@ -246,6 +262,7 @@ class HostPoller:
             managed_save=uuid in self._managed_save,
             snapshots=self._slow.get(uuid, (None, None))[0],
             next_boot=self._slow.get(uuid, (None, None))[1],
+            tags=self._tags.get(uuid, ()),
             **vars(self.guest_facts.lines.get(uuid, GuestLine())),
         )
         counters = counters_from_stats(stats, now)

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import libvirt
 
+from tuivirt.backend.eventlog.recorder import EventRecorder, Sink
 from tuivirt.backend.live.connection import (
     DEFAULT_OPEN_TIMEOUT,
     HostError,
@@ -81,7 +82,9 @@ class HostSession:
         refresh: float = 2.0,
         readonly: bool = False,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        on_events: Sink | None = None,
     ) -> None:
+        """``on_events``: where this host's events go, for the event log (on this session's thread)."""
         self.config = config
         self._listener = listener
         self._refresh = refresh
@@ -104,6 +107,8 @@ class HostSession:
         self.network_changes = 0
         self._poller: HostPoller | None = None
         self._last: HostSnapshot | None = None
+        self._recorder = EventRecorder(config.name, config.uri, on_events) if on_events else None
+        self._logged_up: bool | None = None  # the host's last state said to the log
 
     # -- called from other threads ---------------------------------------------------------
 
@@ -139,10 +144,12 @@ class HostSession:
                 self.refresh_now(guest)
 
     def _on_lifecycle(
-        self, _conn: object, dom: libvirt.virDomain, event: int, _detail: int, _o: object
+        self, _conn: object, dom: libvirt.virDomain, event: int, detail: int, _o: object
     ) -> None:
         """Runs on the event loop thread: queue the fact, wake the session, call no libvirt RPC."""
         self._events.put((dom.UUIDString(), event))
+        if self._recorder is not None:
+            self._recorder.lifecycle(dom, event, detail)
         self._wake.set()
 
     def _on_pool_event(self, *_args: object) -> None:
@@ -156,6 +163,13 @@ class HostSession:
         """The guest agent connected or went away (event loop thread): queued like a lifecycle event."""
         connected = state == libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
         self._events.put((dom.UUIDString(), AGENT_CONNECTED if connected else AGENT_GONE))
+        if self._recorder is not None:
+            self._recorder.agent(dom, connected)
+        self._wake.set()
+
+    def _on_metadata(self, _conn: object, dom: libvirt.virDomain, *_args: object) -> None:
+        """A guest's metadata changed (its tags, maybe): read its again, as after a define."""
+        self._events.put((dom.UUIDString(), -1))
         self._wake.set()
 
     def _on_close(self, reason: int) -> None:
@@ -168,6 +182,12 @@ class HostSession:
     def _emit(self, snapshot: HostSnapshot) -> None:
         self._last = snapshot
         self._listener(snapshot)
+        if self._recorder is not None:
+            up = snapshot.status is HostStatus.UP
+            if snapshot.status in (HostStatus.UP, HostStatus.DOWN) and up != self._logged_up:
+                self._logged_up = up
+                self._recorder.host("up" if up else f"down: {snapshot.reason}")
+            self._recorder.flush()
 
     def _run(self) -> None:
         delays = backoff_delays()
@@ -232,7 +252,14 @@ class HostSession:
                     None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._on_agent, None
                 )
             ),
+            *_optional(
+                lambda: conn.domainEventRegisterAny(
+                    None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, self._on_metadata, None
+                )
+            ),
         ]
+        if self._recorder is not None:
+            self._callback_ids += self._recorder.register(conn, _optional)
         self._pool_callback_ids = [
             callback
             for event in (

@@ -145,10 +145,11 @@ class GuestEditorScreen(Keymapped, Screen[None]):
 
         def job() -> str:
             uri, uuid = self._target.host_uri, self._target.uuid
-            done = self._fleet.call(uri, work, what=what, changes=True, guest=uuid)
-            if isinstance(done, Release):  # a detach: the guest is waited for outside the host's turn
-                finish = partial(done.finish, released=done.wait())
-                done = self._fleet.call(uri, finish, what=what, changes=True, guest=uuid)
+            with self._fleet.recording(uri, what, guest=uuid):  # the two calls of a detach: one action
+                done = self._fleet.call(uri, work, what=what, changes=True, guest=uuid, record=False)
+                if isinstance(done, Release):  # a detach: the guest is waited for outside the host's turn
+                    finish = partial(done.finish, released=done.wait())
+                    done = self._fleet.call(uri, finish, what=what, changes=True, guest=uuid, record=False)
             return f"{what}: {done}."
 
         call_host(self, job, EditorChanged, group="editor-change")

@@ -3,8 +3,9 @@ fleet's snapshots (HostUpdated, HostRemoved); actions go to GuestActions and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +18,7 @@ from textual.widgets import Header, Input
 from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.live.models import DomainState, HostSnapshot
+from tuivirt.backend.live.models import HostSnapshot
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.ui.agent_menu import AgentMenu
@@ -26,7 +27,9 @@ from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.xml_edit import XmlEditor
 from tuivirt.ui.guest_actions import GuestActions
 from tuivirt.ui.guest_clone import GuestCloner
+from tuivirt.ui.guest_keys import GUEST_KEYS
 from tuivirt.ui.guest_migrate import GuestMigrator
+from tuivirt.ui.guest_tags import GuestTagger
 from tuivirt.ui.history import History
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.messages import HostRemoved, HostUpdated
@@ -35,6 +38,8 @@ from tuivirt.ui.pending import PendingActions
 from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.create_messages import Created
 from tuivirt.ui.screens.details import DetailsScreen
+from tuivirt.ui.screens.event_log import EventLogScreen
+from tuivirt.ui.screens.guest_screen import GuestScreenScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
@@ -45,29 +50,12 @@ from tuivirt.ui.widgets.console_pane import ConsolePane
 from tuivirt.ui.widgets.domains_table import DomainsTable, GuestRow, row_key
 from tuivirt.ui.widgets.filter_bar import FilterBar
 from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.widgets.snapshot_inbox import SnapshotInbox
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
-# (action, default keys, shown in the footer): a top/k9s/virsh hybrid; README lists them.
-GUEST_KEYS: list[tuple[Action, str, bool]] = [
-    (Action.START, "s", True),
-    (Action.SHUTDOWN, "S", True),
-    (Action.REBOOT, "r", False),
-    (Action.FORCE_OFF, "F", True),
-    (Action.PAUSE, "p", True),
-    (Action.RESUME, "u", True),
-    (Action.RESET, "R", False),
-    (Action.SAVE, "m", False),
-    (Action.AUTOSTART_ON, "a", False),
-    (Action.AUTOSTART_OFF, "A", False),
-    (Action.DELETE, "D,delete", True),
-    (Action.SNAPSHOT, "T", False),
-]
-
-FLEET_SCREENS = dict(hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen)
-
-
-def _states(uri: str, snapshot: HostSnapshot) -> dict[str, DomainState]:
-    return {row_key(uri, d.uuid): d.state for d in snapshot.domains}
+FLEET_SCREENS: dict[str, Callable[[Fleet], Screen[Any]]] = dict(
+    hosts=HostsScreen, health=HealthScreen, storage=StorageScreen, networks=NetworksScreen, log=EventLogScreen
+)
 
 
 class MainScreen(Keymapped, Screen[None]):
@@ -97,6 +85,8 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("i", "explain_readonly('The guest agent')", "Guest agent", show=False, id="guest.agent"),
         Binding("M", "open('migrate')", "Migrate", show=False, id="guest.migrate"),
         Binding("M", "explain_readonly('Migration')", "Migrate", show=False, id="guest.migrate"),
+        Binding("number_sign", "open('tags')", "Tags", show=False, id="guest.tags"),
+        Binding("number_sign", "explain_readonly('Tags')", "Tags", show=False, id="guest.tags"),
         Binding("space", "mark", "Mark", show=False, id="guest.mark"),
         Binding("ctrl+a", "set_marks(True)", "Mark all shown", show=False, id="guest.mark_all"),
         Binding("escape", "set_marks(False)", "Clear marks", show=False, id="guest.clear_marks"),
@@ -104,6 +94,8 @@ class MainScreen(Keymapped, Screen[None]):
         Binding("O", "fleet_screen('health')", "Health", id="main.health"),
         Binding("P", "fleet_screen('storage')", "Storage", show=False, id="main.storage"),
         Binding("N", "fleet_screen('networks')", "Networks", show=False, id="main.networks"),
+        Binding("L", "fleet_screen('log')", "Event log", show=False, id="main.log"),
+        Binding("V", "open('screen')", "Screen", show=False, id="guest.screen"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False, id="main.sort_next"),
         Binding("less_than_sign", "sort(-1)", "Sort by previous column", show=False, id="main.sort_previous"),
@@ -123,6 +115,7 @@ class MainScreen(Keymapped, Screen[None]):
         self.history = History()
         self._targets_signature: tuple[object, ...] = ()
         self._select_when_seen: Created | None = None
+        self.inbox = SnapshotInbox(self.show_host)  # (posted to from the sessions' threads)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -136,7 +129,9 @@ class MainScreen(Keymapped, Screen[None]):
         yield XmlEditor(self.fleet)
         yield GuestCloner(self.fleet)
         yield GuestMigrator(self.fleet, self.pending)
+        yield GuestTagger(self.fleet)
         yield AgentMenu(self.fleet)
+        yield self.inbox
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -161,12 +156,12 @@ class MainScreen(Keymapped, Screen[None]):
         # From a session's thread, Textual finds the app through the screen's parents: once the
         # app has quit and the screen is detached, there is nobody left to show it to.
         with suppress(NoActiveAppError):
-            self.post_message(HostUpdated(snapshot, source))
+            self.inbox.post_message(HostUpdated(snapshot, source))
 
     def host_removed(self, uri: str) -> None:
         self.post_message(HostRemoved(uri))
 
-    def on_host_updated(self, message: HostUpdated) -> None:
+    def show_host(self, message: HostUpdated) -> None:
         snapshot = message.snapshot
         uri = snapshot.config.uri
         before = self.fleet.snapshots.get(uri)
@@ -175,7 +170,8 @@ class MainScreen(Keymapped, Screen[None]):
         # The poller sends an unchanged guest's very snapshot again: a tick where no guest moved
         # (most of a big idle fleet) costs no per-guest work here.
         moved = before is None or before.status is not snapshot.status or not snapshot.same_guests(before)
-        settled = self.pending.observe_all(row_key(uri, ""), lambda: _states(uri, snapshot))
+        states = lambda: {row_key(uri, d.uuid): d.state for d in snapshot.domains}  # noqa: E731
+        settled = self.pending.observe_all(row_key(uri, ""), states)
         self._record_history(uri, snapshot, moved)
         if isinstance(self.app.screen, HealthScreen):
             self.app.screen.repaint()
@@ -225,7 +221,7 @@ class MainScreen(Keymapped, Screen[None]):
             return not self.readonly and bool(self.applicable(SPECS[Action(str(parameters[0]))]))
         if action == "console":
             return not self.readonly and self._console_target() is not None
-        if action == "new_guest" or (action == "open" and parameters[0] != "snapshots"):
+        if action == "new_guest" or (action == "open" and parameters[0] not in ("snapshots", "screen")):
             return not self.readonly
         return True
 
@@ -325,8 +321,7 @@ class MainScreen(Keymapped, Screen[None]):
                 self.action_console()
 
     def action_open(self, kind: str) -> None:
-        """The guest under the cursor's snapshots, editor, XML, clone, migration (or the marked guests')
-        or agent (its host connected)."""
+        """What ``kind`` opens for the guest under the cursor (migration, tags: the marked guests)."""
         row = self._cursor_row()
         if row is None or row.host_uri not in self.fleet.sessions:
             self.notify("No guest under the cursor, or its host is not connected.")
@@ -334,12 +329,16 @@ class MainScreen(Keymapped, Screen[None]):
         target = GuestTarget.of(self.table.cursor_key or "", row.domain, row.host_uri)
         if kind == "snapshots":
             self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
+        elif kind == "screen":
+            self.app.push_screen(GuestScreenScreen(self.fleet, target))
         elif kind == "editor":
             self.app.push_screen(GuestEditorScreen(self.fleet, target))
         elif kind == "clone":
             self.query_one(GuestCloner).clone(target, row.domain.state)
         elif kind == "migrate":
             self.query_one(GuestMigrator).migrate(self.targets())
+        elif kind == "tags":
+            self.query_one(GuestTagger).edit(self.targets())
         elif kind == "agent":
             self.query_one(AgentMenu).open(target, row.domain.state.is_active)
         else:
@@ -365,7 +364,11 @@ class MainScreen(Keymapped, Screen[None]):
     # -- hosts, marks, filter, sort, help --------------------------------------------------
 
     def action_fleet_screen(self, name: str) -> None:
-        self.app.push_screen(FLEET_SCREENS[name](self.fleet))
+        def go_to(key: object) -> None:  # the event log's Enter: a guest's row
+            if isinstance(key, str) and not self.table.select_key(key):
+                self.notify("That guest is not in the table now (gone, or its host is away).")
+
+        self.app.push_screen(FLEET_SCREENS[name](self.fleet), go_to)
 
     def action_mark(self) -> None:
         table = self.table
@@ -387,13 +390,10 @@ class MainScreen(Keymapped, Screen[None]):
         self.refresh_bindings()
 
     def action_sort(self, step: int) -> None:
-        table = self.table
-        keys = [c.key for c in table.columns]
-        table.sort_by(keys[(keys.index(table.sort_column.key) + step) % len(keys)], table.sort_reverse)
+        self.table.sort_step(step)
 
     def action_invert_sort(self) -> None:
-        table = self.table
-        table.sort_by(table.sort_column.key, not table.sort_reverse)
+        self.table.sort_by(self.table.sort_column.key, not self.table.sort_reverse)
 
     def action_help(self) -> None:
         note = "Read-only mode: guest actions are off." if self.readonly else ""

@@ -107,7 +107,8 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         """Take, revert or delete on a worker; the list is read again once it came back."""
 
         def job() -> str:
-            result = self._fleet.call(self._target.host_uri, work, what=what, changes=True)
+            target = self._target
+            result = self._fleet.call(target.host_uri, work, what=what, changes=True, guest=target.uuid)
             return f"{what}: done, {result.note}" if isinstance(result, SnapshotTaken) else f"{what}: done"
 
         call_host(self, job, SnapshotChanged, group="snapshots")

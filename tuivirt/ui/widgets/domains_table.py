@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
 from tuivirt.backend.live.models import DomainSnapshot, DomainState, HostSnapshot, HostStatus
 from tuivirt.format import format_kib, format_pair, format_pct, printable, yes_no
@@ -127,19 +130,36 @@ DOMAIN_COLUMNS: list[Column[GuestRow]] = [
     ),
     _column("autostart", "Auto", 4, lambda d: yes_no(d.autostart), lambda d: d.autostart, priority=7),
     _column("snapshots", "Snap", 4, _snapshots, lambda d: d.snapshots or 0, "right", priority=8),
+    # Only while some guest has a tag; then before Mem% and the host at 80 columns.
+    _column("tags", "Tags", 10, lambda d: " ".join(d.tags), priority=3),
     # From the guest agent (else the DHCP lease, ARP): on wide terminals only.
     _column("ip", "IP", 15, lambda d: d.ip or "", lambda d: _ip_sort(d.ip), priority=9),
     _column("os", "OS", 16, lambda d: printable(d.os_name or ""), priority=10),
 ]
 
 
+def _group_title(by: str, name: str, rows: list[GuestRow]) -> str:
+    """'▸ web: 4 guests, 3 running'"""
+    running = sum(1 for row in rows if row.domain.state is DomainState.RUNNING)  # (not paused)
+    label = name or ("no tag" if by == "tag" else "?")
+    return f"▸ {label}: {len(rows)} guest{'s' if len(rows) != 1 else ''}, {running} running"
+
+
 def _filter_text(row: GuestRow) -> str:
     d = row.domain
-    return f"{d.name}\n{d.host}\n{d.state.label}" + ("\nchanges at next boot" if d.next_boot else "")
+    tags = "".join(f"\ntag:{tag}" for tag in d.tags)  # "tag:we" finds web and webmail, as you type
+    return f"{d.name}\n{d.host}\n{d.state.label}" + ("\nchanges at next boot" if d.next_boot else "") + tags
+
+
+GROUPINGS = ("", "host", "tag")  # b steps through them
 
 
 class DomainsTable(SnapshotTable[GuestRow]):
     """Each host's snapshot adds, updates and removes only that host's rows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "group_next", "Group by", show=False, id="guests.group"),
+    ]
 
     def __init__(self, pending_label: Callable[[str], str | None], id: str | None = None) -> None:  # noqa: A002
         super().__init__(
@@ -149,9 +169,21 @@ class DomainsTable(SnapshotTable[GuestRow]):
             id=id,
         )
         self._pending_label = pending_label
+        self.grouped_by = ""
         self._host_keys: dict[str, set[str]] = {}
         self.marks: set[str] = set()
+        self._tagged = False  # whether some guest has a tag (the Tags column shows only then)
         self.sort_by("name")
+
+    def fitting_columns(self) -> list[Column[GuestRow]]:
+        return self.columns if self._tagged else [c for c in self.columns if c.key != "tags"]
+
+    def _fit_tags_column(self) -> None:
+        tagged = any(row.domain.tags for row in self._items.values())
+        if tagged != self._tagged:
+            self._tagged = tagged
+            if self.size.width:  # (before the first layout, that layout fits the columns)
+                self.on_resize()
 
     def _row(self, key: str, domain: DomainSnapshot, host_uri: str) -> GuestRow:
         return GuestRow(domain, host_uri, self._pending_label(key), key in self.marks)
@@ -170,6 +202,7 @@ class DomainsTable(SnapshotTable[GuestRow]):
             self.release_held()  # the host is back without that guest
         self.update_items(rows, replace_keys=gone, hold_cursor=not up)
         self._host_keys[uri] = set(rows)
+        self._fit_tags_column()
 
     def forget_host(self, uri: str) -> None:
         gone = self._host_keys.pop(uri, set())
@@ -177,6 +210,7 @@ class DomainsTable(SnapshotTable[GuestRow]):
         if self.held_key is not None and self.held_key.startswith(row_key(uri, "")):
             self.release_held()  # the host was removed: its guests will not be back
         self.update_items({}, replace_keys=gone)
+        self._fit_tags_column()
 
     def touch(self, keys: Iterable[str]) -> None:
         """Redraw these rows' marks and pending labels."""
@@ -190,6 +224,23 @@ class DomainsTable(SnapshotTable[GuestRow]):
     def toggle_mark(self, key: str) -> None:
         self.marks ^= {key}
         self.touch([key])
+
+    def action_group_next(self) -> None:
+        self.group(GROUPINGS[(GROUPINGS.index(self.grouped_by) + 1) % len(GROUPINGS)])
+        self.notify(f"Grouped by {self.grouped_by}." if self.grouped_by else "Not grouped.")
+
+    def group(self, by: str) -> None:
+        """Group the rows by "host", by "tag" (a guest's first tag), or not ("")."""
+        self.grouped_by = by
+        groups = {
+            "host": lambda row: row.domain.host,
+            "tag": lambda row: (sorted(row.domain.tags) or [""])[0],
+        }
+        self.set_grouping(groups.get(by), partial(_group_title, by))
+
+    def mark_tagged(self, tag: str) -> None:
+        """Mark every guest shown that has ``tag`` (and only those)."""
+        self.set_marks({key for key in self.keys if tag in self._items[key].domain.tags})
 
     def set_marks(self, keys: set[str]) -> None:
         changed = self.marks ^ keys

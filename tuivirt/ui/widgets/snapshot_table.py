@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -25,6 +26,7 @@ from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.widgets.table_layout import Column, RowLine, fit_columns
 
 T = TypeVar("T")
+GROUP = "\x00group:"  # starts the key of a group header line (no item's key does)
 
 
 class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
@@ -33,12 +35,17 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     DEFAULT_CSS = """
     SnapshotTable { scrollbar-size-vertical: 1; overflow-x: hidden; }
     SnapshotTable > .snapshot-table--header { text-style: bold; }
+    SnapshotTable > .snapshot-table--group { text-style: bold; color: $accent; }
     SnapshotTable > .snapshot-table--cursor { background: $block-cursor-blurred-background; }
     SnapshotTable:focus > .snapshot-table--cursor {
         background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
     }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"snapshot-table--header", "snapshot-table--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "snapshot-table--header",
+        "snapshot-table--cursor",
+        "snapshot-table--group",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
@@ -80,7 +87,8 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._items: dict[str, T] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._shown: dict[str, tuple[tuple[object, ...], ...]] = {}  # what each row's cells show
-        self._order: list[str] = []
+        self._order: list[str] = []  # the lines below the column header: rows and group headers
+        self._titles: dict[str, str] = {}  # group header key -> its line
         self._sort_key = self.columns[0].key
         self._reverse = False
         self._filter = ""
@@ -91,18 +99,23 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._visible: list[Column[T]] = self.columns
         self._widths: list[int] = [c.width for c in self.columns]
         self._painted: dict[int, tuple[object, ...]] = {}
+        self._stale = False  # changes left unpainted while a full screen covered this one
+        # Grouped: a header line before each group's rows (keys starting with GROUP, never an
+        # item's). ``group_of`` names an item's group; ``group_title`` says what a header shows.
+        self.group_of: Callable[[T], str] | None = None
+        self.group_title: Callable[[str, list[T]], str] = lambda name, items: f"{name} ({len(items)})"
 
     # -- data ------------------------------------------------------------------------------
 
     @property
     def row_count(self) -> int:
-        """Rows shown (after the filter)."""
-        return len(self._order)
+        """Rows shown (after the filter), group headers not counted."""
+        return len(self._order) - len(self._titles)
 
     @property
     def keys(self) -> list[str]:
-        """Keys of the rows shown, in display order."""
-        return list(self._order)
+        """Keys of the rows shown, in display order (no group headers)."""
+        return [key for key in self._order if key not in self._titles] if self._titles else list(self._order)
 
     @property
     def visible_columns(self) -> list[str]:
@@ -190,6 +203,11 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self._painted.clear()
         self.refresh()  # the header's arrow moved
 
+    def sort_step(self, step: int) -> None:
+        """Sort by the next (``step`` 1) or previous (-1) column, in the same direction."""
+        keys = [c.key for c in self.columns]
+        self.sort_by(keys[(keys.index(self.sort_column.key) + step) % len(keys)], self._reverse)
+
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
         self._reorder()
@@ -218,6 +236,9 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         present.sort(key=values.__getitem__, reverse=self._reverse)
         old_index = self.cursor_row
         self._order = present + [k for k in keys if values[k] is None]
+        self._titles = {}
+        if self.group_of is not None:
+            self._order = self._grouped(self._order, self.group_of)
         self.virtual_size = Size(self.size.width, len(self._order) + 1)
         if self.held_key in self._order:
             self._set_cursor(self._order.index(self.held_key))
@@ -228,13 +249,40 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
             self._set_cursor(min(max(old_index, 0), len(self._order) - 1))
         self._repaint_changed()
 
+    def _grouped(self, order: list[str], group_of: Callable[[T], str]) -> list[str]:
+        """``order`` regrouped (groups by name, the sort kept within each), each after its header."""
+        groups: dict[str, list[str]] = {}
+        for key in order:
+            groups.setdefault(group_of(self._items[key]), []).append(key)
+        lines = []
+        for name in sorted(groups, key=lambda n: (n == "", n.lower())):
+            header = f"{GROUP}{name}"
+            self._titles[header] = self.group_title(name, [self._items[k] for k in groups[name]])
+            lines += [header, *groups[name]]
+        return lines
+
+    def set_grouping(self, group_of: Callable[[T], str] | None, title: Callable[[str, list[T]], str]) -> None:
+        self.group_of, self.group_title = group_of, title
+        self._reorder()
+        self._painted.clear()
+        self.refresh()
+
     # -- cursor ----------------------------------------------------------------------------
 
     @property
     def cursor_row(self) -> int:
         return self._order.index(self.cursor_key) if self.cursor_key in self._order else -1
 
-    def _set_cursor(self, index: int) -> None:
+    def _set_cursor(self, index: int, step: int = 1) -> None:
+        """The row at ``index``; on a group header, the next row that way (``step``), else back."""
+        if 0 <= index < len(self._order) and self._order[index] in self._titles:
+            rows = [i for i, key in enumerate(self._order) if key not in self._titles]
+            ahead = [i for i in rows if (i - index) * step > 0]
+            index = (
+                (min(ahead, key=lambda i: abs(i - index)) if ahead else rows[-1 if step > 0 else 0])
+                if rows
+                else -1
+            )
         key = self._order[index] if 0 <= index < len(self._order) else None
         if key != self.cursor_key:
             self.cursor_key = key
@@ -266,7 +314,9 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     def action_cursor(self, delta: int) -> None:
         self.held_key = None
         if self._order:
-            self._set_cursor(max(0, min(len(self._order) - 1, self.cursor_row + delta)))
+            self._set_cursor(
+                max(0, min(len(self._order) - 1, self.cursor_row + delta)), -1 if delta < 0 else 1
+            )
 
     def action_page(self, direction: int) -> None:
         self.action_cursor(direction * max(1, self.size.height - 2))
@@ -274,7 +324,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     def action_cursor_to(self, index: int) -> None:
         self.held_key = None
         if self._order:
-            self._set_cursor(index if index >= 0 else len(self._order) - 1)
+            self._set_cursor(index if index >= 0 else len(self._order) - 1, -1 if index < 0 else 1)
 
     def action_select(self) -> None:
         if self.cursor_key is not None:
@@ -289,7 +339,11 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         self.refresh()
 
     def _fit_columns(self, width: int) -> None:
-        self._visible, self._widths = fit_columns(self.columns, width)
+        self._visible, self._widths = fit_columns(self.fitting_columns(), width)
+
+    def fitting_columns(self) -> list[Column[T]]:
+        """The columns that may be shown, as width allows (a table may leave out an empty one)."""
+        return self.columns
 
     def _line_signature(self, y: int) -> tuple[object, ...]:
         """What screen line ``y`` shows; a line is repainted only when this changes."""
@@ -299,12 +353,37 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return ("blank",)
         key = self._order[index]
+        if key in self._titles:
+            return ("group", self._titles[key], self.size.width)
         return RowLine(key, self._row_shown(key), key == self.cursor_key, tuple(self._widths))
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _covered(self) -> bool:
+        """Whether a full screen (not a dialog) is over this table's screen. Nothing of it shows
+        then, yet Textual passes its repaints up to the top screen, which repaints whole for them
+        (with V open, 12 MB a minute to the terminal: benchmarks/bench_guest_screen.py)."""
+        if not self.is_attached:
+            return False
+        stack = self.app.screen_stack
+        above = stack[stack.index(self.screen) + 1 :] if self.screen in stack else []
+        return any(not isinstance(screen, ModalScreen) for screen in above)
+
+    def _screen_changed(self, _screen: Screen[object]) -> None:
+        if self._stale and not self._covered():  # back in sight: paint what changed meanwhile
+            self._stale = False
+            self._painted.clear()
+            self.refresh()
 
     def _repaint_changed(self) -> None:
         """Mark for repaint what changed since the last paint: a whole line when its row, its
         cursor or the column widths changed, else only the cells whose text changed (over SSH a
-        tick that moves one guest's CPU% sends a few bytes, not a 160-column line)."""
+        tick that moves one guest's CPU% sends a few bytes, not a 160-column line). Nothing while
+        a full screen covers it."""
+        if self._covered():
+            self._stale = True
+            return
         width = self.size.width
         for y in range(self.size.height):
             new = self._line_signature(y)
@@ -345,6 +424,9 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
         if index >= len(self._order):
             return Strip.blank(width, self.rich_style)
         key = self._order[index]
+        if key in self._titles:
+            title = self.rich_style + self.get_component_rich_style("snapshot-table--group")
+            return Strip([Segment(self._titles[key], title)]).adjust_cell_length(width, title)
         cells = self._row_cells(key)
         style = self.get_component_rich_style("snapshot-table--cursor") if key == self.cursor_key else None
         return self._strip([cells[self.columns.index(c)] for c in self._visible], width, style)
