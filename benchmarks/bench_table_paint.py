@@ -16,10 +16,11 @@ slower than a fresh one (about 28 ms against 31 ms per frame at 1,000 rows, meas
 
 What is timed, per sample, with ``time.perf_counter``:
 
-* ``handler``: the main screen's own ``on_host_updated(HostUpdated(s, session))``, called
-  synchronously: whatever the app does with a snapshot (in every version so far ``HostsTable.show`` and
-  ``DomainsTable.show``: cells rebuilt for changed rows, sort, dirty lines marked; newer versions
-  also per-guest bookkeeping); ``of which DomainsTable.show`` is timed inside it by a wrapper;
+* ``handler``: the main screen's own ``show_host(HostUpdated(s, session))`` (``on_host_updated``
+  before issue 19), called synchronously: whatever the app does with a snapshot (in every version
+  so far ``HostsTable.show`` and ``DomainsTable.show``: cells rebuilt for changed rows, sort, dirty
+  lines marked; newer versions also per-guest bookkeeping); ``of which DomainsTable.show`` is
+  timed inside it by a wrapper;
 * ``render``: a forced, synchronous frame of what Textual's screen update timer would do next:
   ``Compositor.update_widgets`` for every widget of the screen marked for repaint,
   ``Compositor.render_update`` (calls ``render_line`` for every dirty line) and
