@@ -10,7 +10,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.app.helpers import key_of, names
+from tests.app.helpers import key_of, names, state_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
@@ -133,6 +133,12 @@ async def test_guests_grouped_by_host_then_by_tag_with_counts() -> None:
         await pilot.press("b")
         assert list(table._titles.values()) == ["▸ demo: 14 guests, 8 running"]  # and two paused
         assert table.row_count == 14 and len(table.keys) == 14  # headers are lines, not rows
+        uuid = table.item(key_of(table, "web-01") or "").domain.uuid  # type: ignore[union-attr]
+        app.fleet.call(DEMO.uri, lambda conn: conn.lookupByUUIDString(uuid).suspend(), what="pause")
+        await wait_until(pilot, lambda: state_of(table, "web-01") == "paused")  # sorted by name: no reorder
+        assert list(table._titles.values()) == ["▸ demo: 14 guests, 7 running"]  # the header follows
+        app.fleet.call(DEMO.uri, lambda conn: conn.lookupByUUIDString(uuid).resume(), what="resume")
+        await wait_until(pilot, lambda: list(table._titles.values()) == ["▸ demo: 14 guests, 8 running"])
 
         await pilot.press("b")
         assert list(table._titles.values()) == [

@@ -161,21 +161,27 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
             del self._items[key]
             self._cells.pop(key, None)
             self._shown.pop(key, None)
+        changed = False
         for key, item in items.items():
             old = self._items.get(key)
             if old == item:
                 continue
             self._items[key] = item
             self._cells.pop(key, None)
+            changed = True
             if old is None:
                 reorder = True
             elif not reorder:
-                reorder = self._sort_value_of(old, key) != self._sort_value(key) or (
-                    bool(self._filter) and self._filter_text(old) != self._filter_text(item)
+                reorder = (
+                    self._sort_value_of(old, key) != self._sort_value(key)
+                    or (bool(self._filter) and self._filter_text(old) != self._filter_text(item))
+                    or (self.group_of is not None and self.group_of(old) != self.group_of(item))
                 )
         if reorder:
             self._reorder()
         else:
+            if changed and self._titles:
+                self._retitle()  # a row changed in place: its group's counts may have
             self._repaint_changed()
 
     def rerender(self) -> None:
@@ -260,6 +266,16 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
             self._titles[header] = self.group_title(name, [self._items[k] for k in groups[name]])
             lines += [header, *groups[name]]
         return lines
+
+    def _retitle(self) -> None:
+        """Each group header's line again, from its group's rows as they are now."""
+        assert self.group_of is not None
+        members: dict[str, list[T]] = {header: [] for header in self._titles}
+        for key in self._order:
+            if key not in self._titles:
+                members[GROUP + self.group_of(self._items[key])].append(self._items[key])
+        for header, rows in members.items():
+            self._titles[header] = self.group_title(header.removeprefix(GROUP), rows)
 
     def set_grouping(self, group_of: Callable[[T], str] | None, title: Callable[[str, list[T]], str]) -> None:
         self.group_of, self.group_title = group_of, title
