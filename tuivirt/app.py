@@ -12,6 +12,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 
 from tuivirt import __version__
 from tuivirt.backend.config.load import Config, config_path
@@ -21,6 +22,7 @@ from tuivirt.backend.live.models import HostConfig
 from tuivirt.ui import partial_lines
 from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.keymap import Keymapped, check_keymap
+from tuivirt.ui.plain import install_guard, plain_lines
 from tuivirt.ui.screens.main import MainScreen
 from tuivirt.ui.widgets.console_pane import ConsolePane
 from tuivirt.ui.widgets.domains_table import DomainsTable
@@ -65,6 +67,7 @@ class TuivirtApp(App[None]):
     ) -> None:
         super().__init__()
         partial_lines.install()
+        install_guard()
         self.config = config or Config()
         self._warnings = list(warnings)
         host_list = HostList(hosts, config_file or config_path(), saved_uris)
@@ -76,6 +79,25 @@ class TuivirtApp(App[None]):
             self.config.keymap, [main_keys, *others], str(host_list.config_file)
         )
         self._warnings += keymap_warnings
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (each widget's notify lands here) as plain text: a notification names guests
+        and quotes libvirt's reasons, which are not ours to parse as markup (see ui/plain.py)."""
+        super().notify(
+            plain_lines(str(message)),
+            title=plain_lines(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.fleet, self.config, self.keymap_in_force)

@@ -7,7 +7,9 @@ from typing import Any
 
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select
+from textual.widgets import Checkbox, Input, Select
+
+from tuivirt.ui.plain import PlainLabel
 
 
 def options(values: Any) -> list[tuple[str, str]]:
@@ -18,9 +20,9 @@ def row(label: str, field_id: str, widget: Input | Select[str] | Checkbox) -> Ho
     widget.id = field_id
     widget.compact = True  # one line a field: the whole form fits 80x24 with a little scrolling
     return Horizontal(
-        Label(label, classes="form-label"),
+        PlainLabel(label, classes="form-label"),
         widget,
-        Label("", id=f"{field_id}-why", classes="form-why"),
+        PlainLabel("", id=f"{field_id}-why", classes="form-why"),
         classes="form-row",
         id=f"{field_id}-row",
     )
@@ -28,7 +30,7 @@ def row(label: str, field_id: str, widget: Input | Select[str] | Checkbox) -> Ho
 
 def show_reasons(node: Widget, errors: dict[str, str], hints: dict[str, str] | None = None) -> None:
     """Beside each field of ``node``'s rows: its error, else its hint."""
-    for why in node.query(".form-why").results(Label):
+    for why in node.query(".form-why").results(PlainLabel):
         field_id = (why.id or "").removesuffix("-why")
         why.update(errors.get(field_id) or (hints or {}).get(field_id, ""))
         why.set_class(field_id in errors, "form-error")

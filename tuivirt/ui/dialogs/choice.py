@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, plain
 
 
 class ChoiceScreen(Keymapped, ModalScreen[str]):
@@ -27,13 +28,15 @@ class ChoiceScreen(Keymapped, ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._body, classes="dialog-body")
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain(self._body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 compact = len(self._choices) > 3  # four or five full buttons overflow 80 columns
                 for value, key, label in self._choices:
                     classes = "choice-compact" if compact else ""
-                    yield Button(f"{label} ({key})", compact=compact, classes=classes, id=f"choice-{value}")
+                    yield Button(
+                        plain(f"{label} ({key})"), compact=compact, classes=classes, id=f"choice-{value}"
+                    )
 
     def on_key(self, event: events.Key) -> None:
         """Each choice's own key (they differ per dialog, so they are not bindings)."""

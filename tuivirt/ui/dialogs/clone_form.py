@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.storage.clone_source import (
     CloneMode,
@@ -17,6 +17,7 @@ from tuivirt.backend.ops.storage.clone_source import (
 from tuivirt.format import format_bytes
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import options, row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 SAME_POOL = ""
 
@@ -52,13 +53,15 @@ class CloneFormScreen(DeviceFormScreen[CloneRequest]):
             (p, p) for p, info in self._source.pools.items() if info.active
         ]
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"Clone {self._source.name} on {self._host}", classes="dialog-title")
-            yield Static("New UUID and MAC addresses.", id="clone-disks", classes="dialog-note", markup=False)
+            yield PlainLabel(f"Clone {self._source.name} on {self._host}", classes="dialog-title")
+            yield Plain("New UUID and MAC addresses.", id="clone-disks", classes="dialog-note")
             yield row("Name", "name", Input(free_name(self._source)))
             yield row(
-                "Disks", "mode", Select(options(CloneMode), value=CloneMode.FULL.value, allow_blank=False)
+                "Disks",
+                "mode",
+                PlainSelect(options(CloneMode), value=CloneMode.FULL.value, allow_blank=False),
             )
-            yield row("Into", "pool", Select(pools, value=SAME_POOL, allow_blank=False))
+            yield row("Into", "pool", PlainSelect(pools, value=SAME_POOL, allow_blank=False))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Clone (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
@@ -88,6 +91,6 @@ class CloneFormScreen(DeviceFormScreen[CloneRequest]):
         }
         show_reasons(self, errors, hints)
         note = "New UUID and MAC addresses.\n" + disk_lines(self._source, request)
-        self.query_one("#clone-disks", Static).update(note)
+        self.query_one("#clone-disks", Plain).update(note)
         self.query_one("#add", Button).disabled = bool(errors)
         return errors

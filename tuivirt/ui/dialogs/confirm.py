@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, plain
 
 
 class ConfirmScreen(Keymapped, ModalScreen[bool]):
@@ -25,10 +26,10 @@ class ConfirmScreen(Keymapped, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._body, classes="dialog-body")
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain(self._body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._confirm_label} (y)", variant="error", id="yes")
+                yield Button(plain(f"{self._confirm_label} (y)"), variant="error", id="yes")
                 yield Button("Cancel (n)", id="no")
 
     def on_mount(self) -> None:

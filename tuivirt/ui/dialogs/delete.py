@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input
 
 from tuivirt.backend.ops.delete import DeleteOptions, DeletePlan
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainCheckbox, PlainLabel
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,22 @@ class DeleteScreen(Keymapped, ModalScreen[dict[str, DeleteOptions] | None]):
         names = ", ".join(f"{t.name} on {t.host}" for t in self._targets)
         running = [t.name for t in self._targets if t.plan.active]
         with Vertical(classes="dialog"):
-            yield Label(f"Delete {names}?", classes="dialog-title")
+            yield PlainLabel(f"Delete {names}?", classes="dialog-title")
             if running:
-                yield Static(f"Running, will be forced off first: {', '.join(running)}", classes="warning")
+                yield Plain(f"Running, will be forced off first: {', '.join(running)}", classes="warning")
             with VerticalScroll(id="delete-options"):
                 for widget_id, (target, disk) in self._volumes.items():
                     owner = f"{target.name}: " if len(self._targets) > 1 else ""
-                    yield Checkbox(f"also delete volume {owner}{disk.target} {disk.source}", id=widget_id)
+                    yield PlainCheckbox(
+                        f"also delete volume {owner}{disk.target} {disk.source}", id=widget_id
+                    )
                 if snapshots := sum(t.plan.snapshots for t in self._targets):
                     # The snapshots screen's "Record" delete: the same act, in the same words.
                     label = f"also forget its {snapshots} snapshot(s) (record only)"
-                    yield Checkbox(label, id="snapshots")
+                    yield PlainCheckbox(label, id="snapshots")
                 if any(t.plan.has_nvram for t in self._targets):
-                    yield Checkbox("also remove NVRAM (UEFI variables)", id="nvram")
-            yield Label(f"Volumes ticked: type {self._phrase!r} to confirm", id="phrase-label")
+                    yield PlainCheckbox("also remove NVRAM (UEFI variables)", id="nvram")
+            yield PlainLabel(f"Volumes ticked: type {self._phrase!r} to confirm", id="phrase-label")
             yield Input(placeholder=self._phrase, id="phrase")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Delete", variant="error", id="delete")

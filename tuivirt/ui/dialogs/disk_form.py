@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.edit.disks import COLD_BUSES, DiskKind, DiskRequest, check_disk, next_target
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
@@ -14,6 +14,7 @@ from tuivirt.backend.ops.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
 from tuivirt.format import format_bytes
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import options, row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 SHOWN = {
     DiskKind.NEW: ("pool", "size", "format"),
@@ -31,14 +32,18 @@ class DiskFormScreen(DeviceFormScreen[DiskRequest]):
     def compose(self) -> ComposeResult:
         pools = [(p.name, p.name) for p in self._offer.pools.values() if p.active]
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"Add a disk to {self._config.name}", classes="dialog-title")
-            yield Static(f"It is added {self._config.where}.", classes="dialog-note")
-            yield row("Kind", "kind", Select(options(DiskKind), value=DiskKind.NEW.value, allow_blank=False))
-            yield row("Bus", "bus", Select(options(DISK_BUSES), value="virtio", allow_blank=False))
+            yield PlainLabel(f"Add a disk to {self._config.name}", classes="dialog-title")
+            yield Plain(f"It is added {self._config.where}.", classes="dialog-note")
+            yield row(
+                "Kind", "kind", PlainSelect(options(DiskKind), value=DiskKind.NEW.value, allow_blank=False)
+            )
+            yield row("Bus", "bus", PlainSelect(options(DISK_BUSES), value="virtio", allow_blank=False))
             yield row("Target", "target", Input(next_target(self._config.disks, "virtio")))
-            yield row("Pool", "pool", Select(pools, value=pools[0][1]) if pools else Select(pools))
+            yield row("Pool", "pool", PlainSelect(pools, value=pools[0][1]) if pools else PlainSelect(pools))
             yield row("Size", "size", Input("10G", placeholder="10G, 512M"))
-            yield row("Format", "format", Select(options(DISK_FORMATS), value="qcow2", allow_blank=False))
+            yield row(
+                "Format", "format", PlainSelect(options(DISK_FORMATS), value="qcow2", allow_blank=False)
+            )
             yield row("Path", "path", Input(placeholder="/var/lib/libvirt/images/disk.qcow2"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add (ctrl+s)", variant="primary", compact=True, id="add")

@@ -6,15 +6,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from rich.text import Text
 from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable
 
 from tuivirt.ui.keymap import Keymapped, bindings_in_force
+from tuivirt.ui.plain import Plain, PlainLabel, plain
 
 
 @dataclass(frozen=True)
@@ -73,18 +75,17 @@ class HelpScreen(Keymapped, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help"):
-            yield Label(f"Keys: {self._title}", classes="dialog-title")
-            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            yield PlainLabel(f"Keys: {self._title}", classes="dialog-title")
+            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Does", "Binding id")
             for item in self._keys:
                 does = item.description if item.available else f"{item.description} (not now)"
-                table.add_row(item.keys, does, item.binding_id)
+                table.add_row(plain(item.keys), plain(does), plain(item.binding_id))
             yield table
-            yield Static(
+            yield Plain(
                 self._note
                 or "Remap keys in $XDG_CONFIG_HOME/tuivirt/config.toml, [keys] by binding id. Esc closes.",
                 classes="dialog-note",
-                markup=False,
             )
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input
 
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.connection import host_name_for
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainCheckbox, PlainLabel
 
 URI_HINT = "e.g. qemu+ssh://root@kvm1/system (key or agent auth only), qemu+tcp://kvm1/system"
 
@@ -33,14 +34,14 @@ class HostFormScreen(Keymapped, ModalScreen[HostConfig | None]):
     def compose(self) -> ComposeResult:
         old = self._old
         with Vertical(classes="dialog", id="host-form"):
-            yield Label(f"Edit host {old.name}" if old else "Add a host", classes="dialog-title")
-            yield Label("URI")
+            yield PlainLabel(f"Edit host {old.name}" if old else "Add a host", classes="dialog-title")
+            yield PlainLabel("URI")
             yield Input(old.uri if old else "", placeholder="qemu+ssh://root@host/system", id="uri")
-            yield Static(URI_HINT, id="uri-why", classes="host-why")
-            yield Label("Name")
+            yield Plain(URI_HINT, id="uri-why", classes="host-why")
+            yield PlainLabel("Name")
             yield Input(old.name if old else "", placeholder="(the URI's host name)", id="name")
-            yield Static("", id="name-why", classes="host-why")
-            yield Checkbox("Connect at start", old.autoconnect if old else True, id="autoconnect")
+            yield Plain("", id="name-why", classes="host-why")
+            yield PlainCheckbox("Connect at start", old.autoconnect if old else True, id="autoconnect")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", compact=True, id="save")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
@@ -60,7 +61,7 @@ class HostFormScreen(Keymapped, ModalScreen[HostConfig | None]):
         if not host.uri:
             problems["uri"] = "a URI is needed"  # said softly while the form is still empty
         for field, hint in (("uri", URI_HINT), ("name", f"shown as {host.name}" if host.name else "")):
-            why = self.query_one(f"#{field}-why", Static)
+            why = self.query_one(f"#{field}-why", Plain)
             why.update(problems.get(field, hint))
             why.set_class(field in problems and bool(host.uri), "form-error")
         self.query_one("#save", Button).disabled = bool(problems)

@@ -9,10 +9,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, plain
 
 
 class MenuScreen(Keymapped, ModalScreen[str | None]):
@@ -27,9 +28,11 @@ class MenuScreen(Keymapped, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="menu"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._note, classes="dialog-note", markup=False)
-            yield OptionList(*(Option(f"{key}  {label}", id=value) for value, key, label in self._choices))
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain(self._note, classes="dialog-note")
+            yield OptionList(
+                *(Option(plain(f"{key}  {label}"), id=value) for value, key, label in self._choices)
+            )
 
     def on_key(self, event: Key) -> None:
         for value, key, _label in self._choices:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, OptionList
 from textual.widgets.option_list import Option
 
 from tuivirt.backend.ops.migrate.checks import GuestNeeds, HostOffer, refusal_for_all
 from tuivirt.backend.ops.migrate.options import MigrationOptions
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
+from tuivirt.ui.plain import Plain, PlainCheckbox, PlainLabel, plain
 
 ADDRESS = re.compile(r"^[A-Za-z0-9.:\[\]-]*$")
 CHECKBOXES = {  # field id -> (label, MigrationOptions attribute)
@@ -66,13 +66,13 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
             "Live: it runs on while its memory is copied." if running else "Shut off: its definition moves."
         )
         with Vertical(classes="dialog", id="migrate-form"):
-            yield Label(f"Migrate {what} from {self._source}", classes="dialog-title", markup=False)
+            yield PlainLabel(f"Migrate {what} from {self._source}", classes="dialog-title")
             self._note = note
-            yield Static(note, classes="dialog-note", id="migrate-note", markup=False)
+            yield Plain(note, classes="dialog-note", id="migrate-note")
             yield OptionList(id="migrate-targets", compact=True)
             defaults = MigrationOptions(live=running)
             for field_id, (label, attribute) in CHECKBOXES.items():
-                yield row(label, field_id, Checkbox("", value=bool(getattr(defaults, attribute))))
+                yield row(label, field_id, PlainCheckbox("", value=bool(getattr(defaults, attribute))))
             for field_id, (label, _attribute) in NUMBERS.items():
                 yield row(label, field_id, Input(placeholder="default", restrict=r"\d*"))
             yield row("Address", "address", Input(placeholder="host name"))
@@ -106,7 +106,7 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
         for destination in self._destinations.values():
             why = self._why_not(destination, options)
             prompt = f"{destination.name}: {why}" if why else destination.name
-            targets.add_option(Option(Text(prompt), id=destination.uri, disabled=bool(why)))
+            targets.add_option(Option(plain(prompt), id=destination.uri, disabled=bool(why)))
         enabled = [i for i, d in enumerate(self._destinations.values()) if not self._why_not(d, options)]
         uris = list(self._destinations)
         if enabled:
@@ -156,5 +156,5 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
         show_reasons(self, errors, hints)
         self.query_one("#add", Button).disabled = bool(errors)
         nowhere = "No connected host will take it: the reason is beside each."
-        self.query_one("#migrate-note", Static).update(nowhere if "migrate-targets" in errors else self._note)
+        self.query_one("#migrate-note", Plain).update(nowhere if "migrate-targets" in errors else self._note)
         return errors

@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Label, ProgressBar, Static
+from textual.widgets import ProgressBar
 
 from tuivirt.backend.ops.migrate.job import MigrationControl, MigrationProgress
 from tuivirt.format import format_bytes
 from tuivirt.ui.dialogs.progress import duration
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,13 @@ class MigrationProgressScreen(Keymapped, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="migration-dialog"):
-            yield Label(self._title, classes="dialog-title", markup=False)
+            yield PlainLabel(self._title, classes="dialog-title")
             with VerticalScroll(id="migration-list"):
                 for index, move in enumerate(self._moves.values()):
-                    yield Label(move.title, classes="migration-guest", markup=False)
+                    yield PlainLabel(move.title, classes="migration-guest")
                     yield ProgressBar(total=None, show_eta=False, id=f"bar-{index}")
-                    yield Static("waiting…", id=f"figures-{index}", markup=False)
-            yield Static(self._keys_line(), id="migration-keys", markup=False)
+                    yield Plain("waiting…", id=f"figures-{index}")
+            yield Plain(self._keys_line(), id="migration-keys")
 
     def _keys_line(self) -> str:
         if len(self._ended) == len(self._moves):
@@ -96,7 +97,7 @@ class MigrationProgressScreen(Keymapped, ModalScreen[None]):
             return
         bar = self.query_one(f"#bar-{index}", ProgressBar)
         bar.update(total=max(progress.total, 1), progress=min(progress.processed, progress.total))
-        self.query_one(f"#figures-{index}", Static).update(figures(progress))
+        self.query_one(f"#figures-{index}", Plain).update(figures(progress))
 
     @on(Ended)
     def _ended_one(self, message: Ended) -> None:
@@ -105,8 +106,8 @@ class MigrationProgressScreen(Keymapped, ModalScreen[None]):
         if not message.failed:
             bar = self.query_one(f"#bar-{index}", ProgressBar)
             bar.update(total=1, progress=1)
-        self.query_one(f"#figures-{index}", Static).update(message.outcome)
-        self.query_one("#migration-keys", Static).update(self._keys_line())
+        self.query_one(f"#figures-{index}", Plain).update(message.outcome)
+        self.query_one("#migration-keys", Plain).update(self._keys_line())
         if len(self._ended) == len(self._moves) and len(self._moves) == 1:
             self.dismiss(None)
 
@@ -121,7 +122,7 @@ class MigrationProgressScreen(Keymapped, ModalScreen[None]):
         for index, move in enumerate(self._moves.values()):
             if move.key not in self._ended and not move.control.abort.is_set():
                 move.control.abort.set()
-                self.query_one(f"#figures-{index}", Static).update("aborting…")
+                self.query_one(f"#figures-{index}", Plain).update("aborting…")
 
     def action_postcopy(self) -> None:
         moves = [m for k, m in self._moves.items() if k not in self._ended and m.postcopy_allowed]

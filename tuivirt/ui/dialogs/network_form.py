@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.networks import (
     NetworkInfo,
@@ -16,6 +16,7 @@ from tuivirt.backend.ops.networks import (
 )
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 MODES = [("NAT", NetworkMode.NAT.value), ("routed", NetworkMode.ROUTED.value), ("isolated", "isolated")]
 MODE_HINTS = {
@@ -34,13 +35,13 @@ class NetworkFormScreen(DeviceFormScreen[NetworkRequest]):
     def compose(self) -> ComposeResult:
         offer = suggested_request(self._existing)
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"New network on {self._host}", classes="dialog-title")
-            yield Static(
+            yield PlainLabel(f"New network on {self._host}", classes="dialog-title")
+            yield Plain(
                 "The host takes the subnet's first address. Leave the DHCP range empty for none.",
                 classes="dialog-note",
             )
             yield row("Name", "name", Input(offer.name))
-            yield row("Mode", "mode", Select(MODES, value=NetworkMode.NAT.value, allow_blank=False))
+            yield row("Mode", "mode", PlainSelect(MODES, value=NetworkMode.NAT.value, allow_blank=False))
             yield row("Subnet", "subnet", Input(offer.subnet, placeholder="192.168.100.0/24"))
             yield row("DHCP from", "dhcp_start", Input(offer.dhcp_start))
             yield row("DHCP to", "dhcp_end", Input(offer.dhcp_end))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.edit.nics import NIC_KINDS, NicRequest, check_nic
 from tuivirt.backend.ops.guest_spec import NIC_MODELS, HostOffer
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import options, row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 
 class NicFormScreen(DeviceFormScreen[NicRequest]):
@@ -26,14 +27,16 @@ class NicFormScreen(DeviceFormScreen[NicRequest]):
             (f"{name}{'' if up else ' (inactive)'}", name) for name, up in self._offer.networks.items()
         ]
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"Add a network interface to {self._config.name}", classes="dialog-title")
-            yield Static(f"It is added {self._config.where}.", classes="dialog-note")
-            yield row("On", "kind", Select(options(NIC_KINDS), value="network", allow_blank=False))
+            yield PlainLabel(f"Add a network interface to {self._config.name}", classes="dialog-title")
+            yield Plain(f"It is added {self._config.where}.", classes="dialog-note")
+            yield row("On", "kind", PlainSelect(options(NIC_KINDS), value="network", allow_blank=False))
             yield row(
-                "Network", "network", Select(networks, value=networks[0][1]) if networks else Select([])
+                "Network",
+                "network",
+                PlainSelect(networks, value=networks[0][1]) if networks else PlainSelect([]),
             )
             yield row("Bridge", "bridge", Input(placeholder="br0"))
-            yield row("Model", "model", Select(options(NIC_MODELS), value="virtio", allow_blank=False))
+            yield row("Model", "model", PlainSelect(options(NIC_MODELS), value="virtio", allow_blank=False))
             yield row("MAC", "mac", Input(placeholder="empty: made up (52:54:00:…)"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add (ctrl+s)", variant="primary", compact=True, id="add")

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from tuivirt.backend.ops.agent_actions import check_password_form
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class PasswordFormScreen(DeviceFormScreen[PasswordRequest]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"Set a password in {self._guest}", classes="dialog-title")
-            yield Static("Through the guest agent (chpasswd inside the guest).", classes="dialog-note")
+            yield PlainLabel(f"Set a password in {self._guest}", classes="dialog-title")
+            yield Plain("Through the guest agent (chpasswd inside the guest).", classes="dialog-note")
             yield row("User", "user", Input("root"))
             yield row("Password", "password", Input(password=True))
             yield row("Again", "again", Input(password=True))

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input
 
 from tuivirt.backend.ops.storage.pools import check_dir_pool
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
+from tuivirt.ui.plain import Plain, PlainCheckbox, PlainLabel
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,11 @@ class PoolFormScreen(DeviceFormScreen[PoolRequest]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"New directory pool on {self._host}", classes="dialog-title")
-            yield Static("It is started and marked to start with the host.", classes="dialog-note")
+            yield PlainLabel(f"New directory pool on {self._host}", classes="dialog-title")
+            yield Plain("It is started and marked to start with the host.", classes="dialog-note")
             yield row("Name", "name", Input(placeholder="images"))
             yield row("Folder", "path", Input(placeholder="/srv/images"))
-            yield row("Create it", "build", Checkbox("if missing", value=False))
+            yield row("Create it", "build", PlainCheckbox("if missing", value=False))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Define (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")

@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel
 
 
 class PreviewScreen(Keymapped, ModalScreen[None]):
@@ -22,15 +22,15 @@ class PreviewScreen(Keymapped, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="preview"):
-            yield Label("Preview: what Create sends (Esc: back to the form)", classes="dialog-title")
+            yield PlainLabel("Preview: what Create sends (Esc: back to the form)", classes="dialog-title")
             with VerticalScroll(id="preview-xml"):
                 if self.volume_xml:
-                    yield Label("Volume (storage pool createXML)")
-                    yield Static(
+                    yield PlainLabel("Volume (storage pool createXML)")
+                    yield Plain(
                         Syntax(self.volume_xml, "xml", theme="ansi_dark", word_wrap=True), id="volume-xml"
                     )
-                yield Label("Domain (defineXML)")
-                yield Static(
+                yield PlainLabel("Domain (defineXML)")
+                yield Plain(
                     Syntax(self.domain_xml, "xml", theme="ansi_dark", word_wrap=True), id="domain-xml"
                 )
 

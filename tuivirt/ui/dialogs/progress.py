@@ -9,11 +9,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, ProgressBar, Static
+from textual.widgets import Button, ProgressBar
 
 from tuivirt.backend.ops.storage.progress import Meter, Progress
 from tuivirt.format import format_bytes
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel
 
 
 def duration(seconds: float) -> str:
@@ -60,10 +61,10 @@ class ProgressScreen(Keymapped, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="progress-dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static("starting…", id="progress-step", markup=False)
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain("starting…", id="progress-step")
             yield ProgressBar(total=None, show_eta=False, id="progress-bar")
-            yield Static("", id="progress-figures")
+            yield Plain("", id="progress-figures")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", compact=True, id="cancel")
 
@@ -71,10 +72,10 @@ class ProgressScreen(Keymapped, ModalScreen[None]):
     def _moved(self, message: Moved) -> None:
         progress = message.progress
         if not self.meter.cancelled.is_set():
-            self.query_one("#progress-step", Static).update(progress.step)
+            self.query_one("#progress-step", Plain).update(progress.step)
         bar = self.query_one(ProgressBar)
         bar.update(total=max(progress.total, 1), progress=min(progress.done, progress.total))
-        self.query_one("#progress-figures", Static).update(progress_line(progress))
+        self.query_one("#progress-figures", Plain).update(progress_line(progress))
 
     @on(Finished)
     def _finished(self) -> None:
@@ -85,5 +86,5 @@ class ProgressScreen(Keymapped, ModalScreen[None]):
         if self.meter.cancelled.is_set():
             return
         self.meter.cancel()
-        self.query_one("#progress-step", Static).update(f"Cancelling… {self._cancel_note}".strip())
+        self.query_one("#progress-step", Plain).update(f"Cancelling… {self._cancel_note}".strip())
         self.query_one("#cancel", Button).disabled = True

@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel
 
 
 class PromptScreen(Keymapped, ModalScreen[str | None]):
@@ -22,8 +23,8 @@ class PromptScreen(Keymapped, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._note, classes="dialog-note", markup=False)
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain(self._note, classes="dialog-note")
             yield Input(value=self._value, id="prompt")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

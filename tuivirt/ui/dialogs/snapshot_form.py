@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.snapshots import SnapshotRequest, name_problem
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 RUNNING_KINDS = [
     ("with memory (internal: a revert resumes it)", "memory"),
@@ -54,15 +55,15 @@ class SnapshotFormScreen(Keymapped, ModalScreen[SnapshotRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="snapshot-form"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._note, classes="dialog-note", markup=False)
-            yield Label("Name")
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain(self._note, classes="dialog-note")
+            yield PlainLabel("Name")
             yield Input(self._name, id="snapshot-name")
-            yield Static("", id="snapshot-name-why", classes="host-why")
-            yield Label("Description")
+            yield Plain("", id="snapshot-name-why", classes="host-why")
+            yield PlainLabel("Description")
             yield Input("", placeholder="(optional) why, e.g. before the upgrade", id="snapshot-description")
-            yield Label("Kind")
-            yield Select(
+            yield PlainLabel("Kind")
+            yield PlainSelect(
                 self._kinds, value=self._kinds[0][1], allow_blank=False, compact=True, id="snapshot-kind"
             )
             with Horizontal(classes="dialog-buttons"):
@@ -74,7 +75,7 @@ class SnapshotFormScreen(Keymapped, ModalScreen[SnapshotRequest | None]):
 
     def _check(self) -> str:
         problem = name_problem(self.query_one("#snapshot-name", Input).value.strip(), self._taken)
-        why = self.query_one("#snapshot-name-why", Static)
+        why = self.query_one("#snapshot-name-why", Plain)
         why.update(problem or "letters, digits and _ . : + -")
         why.set_class(bool(problem), "form-error")
         self.query_one("#take", Button).disabled = bool(problem)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from tuivirt.backend.live.tags import tag_problem
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class TagsFormScreen(DeviceFormScreen[TagChange]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"Tags of {self._what}", classes="dialog-title", markup=False)
-            yield Static(self._now(), classes="dialog-note", markup=False)
+            yield PlainLabel(f"Tags of {self._what}", classes="dialog-title")
+            yield Plain(self._now(), classes="dialog-note")
             yield row(
                 "Add", "add-tags", Input(placeholder="web prod", suggester=LastWordSuggester(self._in_use))
             )

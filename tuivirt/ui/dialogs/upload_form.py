@@ -7,7 +7,7 @@ import os
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.storage.pools import PoolInfo
 from tuivirt.backend.ops.storage.transfer import UploadRequest, check_upload, local_file_size
@@ -15,6 +15,7 @@ from tuivirt.backend.ops.storage.volumes import VolumeInfo
 from tuivirt.format import format_bytes
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 INTO = [("a new volume", "new"), ("an existing volume", "existing")]
 
@@ -29,13 +30,13 @@ class UploadFormScreen(DeviceFormScreen[UploadRequest]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"Upload a file into {self._pool.name} on {self._host}", classes="dialog-title")
-            yield Static(
+            yield PlainLabel(f"Upload a file into {self._pool.name} on {self._host}", classes="dialog-title")
+            yield Plain(
                 "The bytes go through the libvirt connection (ssh too): no scp. Holes stay holes.",
                 classes="dialog-note",
             )
             yield row("File", "source", Input(placeholder="/home/me/debian.iso"))
-            yield row("Into", "into", Select(INTO, value="new", allow_blank=False))
+            yield row("Into", "into", PlainSelect(INTO, value="new", allow_blank=False))
             yield row("Volume", "volume", Input(placeholder="the file's name"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Upload (ctrl+s)", variant="primary", compact=True, id="add")

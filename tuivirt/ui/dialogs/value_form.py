@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, plain
 
 
 class ValueFormScreen(Keymapped, ModalScreen[str | None]):
@@ -32,12 +33,12 @@ class ValueFormScreen(Keymapped, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="value-form"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._note, classes="dialog-note", markup=False)
+            yield PlainLabel(self._title, classes="dialog-title")
+            yield Plain(self._note, classes="dialog-note")
             yield Input(self._value, id="value")
-            yield Static("", id="value-why", classes="host-why")
+            yield Plain("", id="value-why", classes="host-why")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._button} (enter)", variant="primary", compact=True, id="done")
+                yield Button(plain(f"{self._button} (enter)"), variant="primary", compact=True, id="done")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
 
     def on_mount(self) -> None:
@@ -45,7 +46,7 @@ class ValueFormScreen(Keymapped, ModalScreen[str | None]):
 
     def _check(self) -> str:
         problem = self._problem(self.query_one("#value", Input).value.strip())
-        why = self.query_one("#value-why", Static)
+        why = self.query_one("#value-why", Plain)
         why.update(problem)
         why.set_class(bool(problem), "form-error")
         self.query_one("#done", Button).disabled = bool(problem)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.edit.disks import parse_size_bytes
 from tuivirt.backend.ops.storage.pools import PoolInfo
@@ -14,6 +14,7 @@ from tuivirt.backend.ops.storage.volumes import VOLUME_FORMATS, check_volume
 from tuivirt.format import format_bytes
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import options, row, show_reasons
+from tuivirt.ui.plain import Plain, PlainLabel, PlainSelect
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,16 @@ class VolumeFormScreen(DeviceFormScreen[VolumeRequest]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="device-form"):
-            yield Label(f"New volume in {self._pool.name} on {self._host}", classes="dialog-title")
-            yield Static(
+            yield PlainLabel(f"New volume in {self._pool.name} on {self._host}", classes="dialog-title")
+            yield Plain(
                 f"{format_bytes(self._pool.available)} free. A qcow2 volume grows as it is written.",
                 classes="dialog-note",
             )
             yield row("Name", "name", Input(placeholder="data.qcow2"))
             yield row("Size", "size", Input("10G", placeholder="10G, 512M"))
-            yield row("Format", "format", Select(options(VOLUME_FORMATS), value="qcow2", allow_blank=False))
+            yield row(
+                "Format", "format", PlainSelect(options(VOLUME_FORMATS), value="qcow2", allow_blank=False)
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")

@@ -7,11 +7,12 @@ from functools import partial
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Checkbox, SelectionList, Static
+from textual.widgets import Button, Checkbox, SelectionList
 
 from tuivirt.backend.ops.edit.settings import BOOT_DEVICES, apply_boot
 from tuivirt.ui.editor.section import EditorData, Section
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainCheckbox, plain
 
 
 class BootSection(Keymapped, Section):
@@ -22,10 +23,10 @@ class BootSection(Keymapped, Section):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="boot-firmware")
-        yield Static("Boot from (space: on/off, + and -: earlier, later):")
+        yield Plain("", id="boot-firmware")
+        yield Plain("Boot from (space: on/off, + and -: earlier, later):")
         yield SelectionList[str](id="boot-order")
-        yield Checkbox("boot menu (choose a device at start)", id="boot-menu")
+        yield PlainCheckbox("boot menu (choose a device at start)", id="boot-menu")
         yield Button("Apply (ctrl+s)", variant="primary", compact=True, id="boot-apply")
 
     def show(self, data: EditorData) -> None:
@@ -36,7 +37,7 @@ class BootSection(Keymapped, Section):
             note = "\nThis guest orders boot per device (<boot order=…/>): change that with E."
         elif config.firmware.startswith("direct kernel"):
             note = "\nA direct kernel boot starts the kernel: the order below applies without it."
-        self.query_one("#boot-firmware", Static).update(f"Firmware: {config.firmware}{note}")
+        self.query_one("#boot-firmware", Plain).update(f"Firmware: {config.firmware}{note}")
         order = [*config.boot_order, *(dev for dev in BOOT_DEVICES if dev not in config.boot_order)]
         self._fill(order, set(config.boot_order))
         self.query_one("#boot-menu", Checkbox).value = config.boot_menu
@@ -45,7 +46,7 @@ class BootSection(Keymapped, Section):
     def _fill(self, order: list[str], enabled: set[str], highlight: int = 0) -> None:
         selection = self.query_one("#boot-order", SelectionList)
         selection.clear_options()
-        selection.add_options([(BOOT_DEVICES.get(dev, dev), dev, dev in enabled) for dev in order])
+        selection.add_options([(plain(BOOT_DEVICES.get(dev, dev)), dev, dev in enabled) for dev in order])
         selection.highlighted = highlight
 
     def _order(self) -> list[str]:

@@ -8,7 +8,7 @@ from functools import partial
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Select
 
 from tuivirt.backend.ops.edit.settings import (
     CpuMemoryChange,
@@ -21,6 +21,7 @@ from tuivirt.format import format_kib
 from tuivirt.ui.editor.section import EditorData, Section
 from tuivirt.ui.form_rows import options, row
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainSelect
 
 FIELDS = ("vcpus", "vcpus_max", "memory", "memory_max")
 
@@ -37,9 +38,9 @@ class CpuMemorySection(Keymapped, Section):
         yield row("  maximum", "vcpus_max", Input())
         yield row("Memory", "memory", Input(placeholder="512M, 2G"))
         yield row("  maximum", "memory_max", Input(placeholder="512M, 2G"))
-        yield row("Applies", "where", Select(options(Where), value=Where.BOTH.value, allow_blank=False))
-        yield Static("", id="cpu-memory-facts")
-        yield Static("", id="cpu-memory-changes")
+        yield row("Applies", "where", PlainSelect(options(Where), value=Where.BOTH.value, allow_blank=False))
+        yield Plain("", id="cpu-memory-facts")
+        yield Plain("", id="cpu-memory-changes")
         yield Button("Apply (ctrl+s)", variant="primary", compact=True, id="cpu-memory-apply")
 
     def show(self, data: EditorData) -> None:
@@ -53,7 +54,7 @@ class CpuMemorySection(Keymapped, Section):
             if c.active
             else "Shut off: every change applies at next boot."
         )
-        self.query_one("#cpu-memory-facts", Static).update(
+        self.query_one("#cpu-memory-facts", Plain).update(
             f"{now}\nHost: {data.host_cpus} CPUs, {format_kib(data.host_memory_kib)}."
         )
         self._check()
@@ -86,7 +87,7 @@ class CpuMemorySection(Keymapped, Section):
         )
         self.show_reasons(errors, {"vcpus_max": "at next boot", "memory_max": "at next boot"})
         lines = describe_cpu_memory(change, data.config)
-        self.query_one("#cpu-memory-changes", Static).update(
+        self.query_one("#cpu-memory-changes", Plain).update(
             "Changes:\n  " + "\n  ".join(lines) if lines and not errors else ""
         )
         return change, errors

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from tuivirt.backend.ops.edit.devices import remove
 from tuivirt.backend.ops.edit.disks import DiskRequest, add_disk, change_media, check_resize, resize_disk
@@ -17,6 +17,7 @@ from tuivirt.ui.dialogs.disk_form import DiskFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.editor.section import DeviceSection, EditorData, detach_words, when
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain
 
 SOURCE_WIDTH = 28  # the tail of a longer path: its file name says the most (80 columns)
 
@@ -32,7 +33,7 @@ class DisksSection(Keymapped, DeviceSection):
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", id="disk-list")
-        yield Static("", classes="device-note")
+        yield Plain("", classes="device-note")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Target", "Bus", "Device", "Source", "Format", "Size", "When")

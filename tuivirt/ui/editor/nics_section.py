@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from tuivirt.backend.ops.edit.devices import remove
 from tuivirt.backend.ops.edit.guest_config import NicConfig
@@ -16,6 +16,7 @@ from tuivirt.ui.dialogs.nic_form import NicFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.editor.section import DeviceSection, EditorData, detach_words, when
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain
 
 
 class NicsSection(Keymapped, DeviceSection):
@@ -28,7 +29,7 @@ class NicsSection(Keymapped, DeviceSection):
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", id="nic-list")
-        yield Static("", classes="device-note")
+        yield Plain("", classes="device-note")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("MAC", "On", "Model", "Link", "When")

@@ -7,12 +7,13 @@ from functools import partial
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Input
 
 from tuivirt.backend.ops.edit.settings import OverviewChange, apply_overview, check_overview
 from tuivirt.ui.editor.section import EditorData, Section
 from tuivirt.ui.form_rows import row
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainCheckbox
 
 
 class OverviewSection(Keymapped, Section):
@@ -22,8 +23,8 @@ class OverviewSection(Keymapped, Section):
         yield row("Name", "name", Input())
         yield row("Title", "title", Input(placeholder="(optional) one line"))
         yield row("Description", "description", Input(placeholder="(optional)"))
-        yield row("Autostart", "autostart", Checkbox("start with the host"))
-        yield Static("", id="overview-facts")
+        yield row("Autostart", "autostart", PlainCheckbox("start with the host"))
+        yield Plain("", id="overview-facts")
         yield Button("Apply (ctrl+s)", variant="primary", compact=True, id="overview-apply")
 
     def show(self, data: EditorData) -> None:
@@ -33,7 +34,7 @@ class OverviewSection(Keymapped, Section):
         self.query_one("#title", Input).value = config.title
         self.query_one("#description", Input).value = config.description
         self.query_one("#autostart", Checkbox).value = config.autostart
-        self.query_one("#overview-facts", Static).update(
+        self.query_one("#overview-facts", Plain).update(
             f"UUID {config.uuid}\nFirmware {config.firmware}\n"
             f"{'Running' if config.active else 'Shut off'}: title and description apply {config.where}."
         )

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
@@ -20,6 +20,7 @@ from tuivirt.backend.ops.edit.detach import Release
 from tuivirt.backend.ops.edit.guest_config import read_config
 from tuivirt.backend.ops.edit.nics import used_macs
 from tuivirt.backend.ops.host_offer import read_offer
+from tuivirt.format import printable
 from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.editor.boot_section import BootSection
 from tuivirt.ui.editor.cpu_memory_section import CpuMemorySection
@@ -30,6 +31,7 @@ from tuivirt.ui.editor.section import ChangeRequested, EditorData, Section
 from tuivirt.ui.editor.xml_edit import XmlEditor
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 
 
@@ -62,7 +64,7 @@ class GuestEditorScreen(Keymapped, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static("reading…", id="editor-status")
+        yield Plain("reading…", id="editor-status")
         with TabbedContent(id="editor-tabs"):
             with TabPane("Overview", id="tab-overview"):
                 yield OverviewSection(classes="editor-section")
@@ -78,7 +80,7 @@ class GuestEditorScreen(Keymapped, Screen[None]):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.title = f"Edit {self._target.name} on {self._target.host_name}"
+        self.title = f"Edit {printable(self._target.name)} on {printable(self._target.host_name)}"
         self._load()
         self.set_interval(1.0, self._follow_guest)
 
@@ -98,7 +100,7 @@ class GuestEditorScreen(Keymapped, Screen[None]):
     def _read(self, message: EditorRead) -> None:
         self.reads += 1
         if isinstance(message.outcome, HostCallError):
-            self.query_one("#editor-status", Static).update(str(message.outcome))
+            self.query_one("#editor-status", Plain).update(str(message.outcome))
             return
         self._data = message.outcome
         self._active = message.outcome.config.active
@@ -136,7 +138,7 @@ class GuestEditorScreen(Keymapped, Screen[None]):
             line += "\nChanges at next boot: " + "; ".join(guest.next_boot)
         if line != self._status:  # (checked every second: an unchanged line costs no repaint)
             self._status = line
-            self.query_one("#editor-status", Static).update(line)
+            self.query_one("#editor-status", Plain).update(line)
 
     @on(ChangeRequested)
     def _change(self, message: ChangeRequested) -> None:

@@ -7,14 +7,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig, NicConfig
 from tuivirt.backend.ops.guest_spec import HostOffer
 from tuivirt.ui.form_rows import show_reasons
+from tuivirt.ui.plain import Plain, plain
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,20 @@ class DeviceSection(Section):
     cursor."""
 
     def fill(self, rows: Sequence[Sequence[str]], note: str) -> None:
-        table: DataTable[str] = self.query_one(DataTable)
+        table: DataTable[Text] = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
         for cells in rows:
-            table.add_row(*cells)
+            table.add_row(*map(plain, cells))
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        self.query_one(".device-note", Static).update(note)
+        self.query_one(".device-note", Plain).update(note)
 
     def selected_index(self) -> int | None:
         """The row under the cursor (None before the first read, or with no rows)."""
         if self.data is None:  # (the footer asks before the table is filled)
             return None
-        table: DataTable[str] = self.query_one(DataTable)
+        table: DataTable[Text] = self.query_one(DataTable)
         return min(table.cursor_row, table.row_count - 1) if table.row_count else None
 
     @on(DataTable.RowHighlighted)

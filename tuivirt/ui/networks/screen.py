@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.networks import Lease, NetworkInfo, list_leases, list_networks
@@ -21,6 +21,7 @@ from tuivirt.ui.host_change import ChangeDone
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.networks.leases_table import LeasesTable
 from tuivirt.ui.networks.networks_table import NetworkRow, NetworksTable, network_key
+from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
@@ -56,9 +57,9 @@ class NetworksScreen(Keymapped, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static("reading…", id="networks-status", markup=False)
+        yield Plain("reading…", id="networks-status")
         yield NetworksTable(self.fleet, id="networks")
-        yield Static("", id="leases-title", markup=False)
+        yield Plain("", id="leases-title")
         yield LeasesTable(id="leases")
         yield AppFooter()
 
@@ -115,7 +116,7 @@ class NetworksScreen(Keymapped, Screen[None]):
             self.networks.update_items(rows, replace_keys=mine)
         count = self.networks.row_count
         text = f"{count} network{'s' if count != 1 else ''} on {len(self.fleet.up_hosts())} host(s)"
-        self.query_one("#networks-status", Static).update(". ".join([text, *self._problems.values()]))
+        self.query_one("#networks-status", Plain).update(". ".join([text, *self._problems.values()]))
         self._read_leases()
         self.networks.refresh_bindings()
 
@@ -130,7 +131,7 @@ class NetworksScreen(Keymapped, Screen[None]):
         if shown == self._leases_of and not again:
             return
         self._leases_of = shown
-        title = self.query_one("#leases-title", Static)
+        title = self.query_one("#leases-title", Plain)
         if row is None or not row.network.active:
             self.leases.show([])
             title.update(f"Network {row.network.name} is not active: s starts it." if row else "")
@@ -145,7 +146,7 @@ class NetworksScreen(Keymapped, Screen[None]):
         row = self.networks.selected()
         if row is None or message.key != network_key(row.host_uri, row.network.name):
             return
-        title = self.query_one("#leases-title", Static)
+        title = self.query_one("#leases-title", Plain)
         if isinstance(message.outcome, HostCallError):
             title.update(str(message.outcome))
             self.leases.show([])

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Select
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.create import create_guest
@@ -38,6 +38,7 @@ from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.preview import PreviewScreen
 from tuivirt.ui.host_calls import call_host
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel
 from tuivirt.ui.screens.create_fields import ALL_DEPENDENT, DEPENDENT, form_rows
 from tuivirt.ui.screens.create_messages import (
     Created,
@@ -72,9 +73,9 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         hosts = [(s.config.name, uri) for uri, s in self._fleet.sessions.items()]
         yield Header(icon="")
         with VerticalScroll(id="form"):
-            yield Static("reading the host…", id="form-status")
+            yield Plain("reading the host…", id="form-status")
             yield from form_rows(hosts, self._host_uri)
-            yield Static("", id="form-result")
+            yield Plain("", id="form-result")
         with Horizontal(classes="dialog-buttons", id="form-buttons"):
             for button in (
                 Button("Preview XML (^R)", id="preview"),
@@ -139,7 +140,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
             self._offer_loaded(message.uri, message.outcome)
 
     def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#form-status", Static)
+        status = self.query_one("#form-status", Plain)
         status.update(text)
         status.set_class(error, "form-error")
 
@@ -255,7 +256,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         result = check(spec, self._offer) if self._offer else None
         errors = {**(result.errors if result else {}), **unreadable}
         warnings = result.warnings if result else {}
-        for why in self.query(".form-why").results(Label):
+        for why in self.query(".form-why").results(PlainLabel):
             field_id = (why.id or "").removesuffix("-why")
             text = errors.get(field_id) or warnings.get(field_id, "")
             why.update(text)
@@ -358,7 +359,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
             self.dismiss(Created(self._host_uri, message.outcome, self._open_console))
 
     def _result(self, text: str, error: bool) -> None:
-        result = self.query_one("#form-result", Static)
+        result = self.query_one("#form-result", Plain)
         result.update(text)
         result.set_class(error, "form-error")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Input
 
 from tuivirt.backend.ops.guest_spec import (
     DISK_BUSES,
@@ -18,6 +18,7 @@ from tuivirt.backend.ops.guest_spec import (
     NetMode,
 )
 from tuivirt.ui.form_rows import options, row
+from tuivirt.ui.plain import PlainCheckbox, PlainSelect
 
 # Which fields show for which choice: (selector of the choosing Select, its value) -> field ids.
 DEPENDENT: dict[str, dict[str, tuple[str, ...]]] = {
@@ -43,7 +44,7 @@ ALL_DEPENDENT = {f for choices in DEPENDENT.values() for fields in choices.value
 
 def form_rows(hosts: list[tuple[str, str]], host_uri: str) -> Iterator[Horizontal]:
     """Every field, in the order of the form; the host's own choices are filled in later."""
-    yield row("Host", "host", Select(hosts, value=host_uri, allow_blank=False))
+    yield row("Host", "host", PlainSelect(hosts, value=host_uri, allow_blank=False))
     yield row("Name", "name", Input(placeholder="letters, digits, - _ ."))
     yield row(
         "OS variant",
@@ -52,24 +53,26 @@ def form_rows(hosts: list[tuple[str, str]], host_uri: str) -> Iterator[Horizonta
     )
     yield row("Memory", "memory", Input("1024", placeholder="MiB, or 2G"))
     yield row("vCPUs", "vcpus", Input("1"))
-    yield row("Virtualisation", "virt_type", Select([], allow_blank=True))
-    yield row("Architecture", "arch", Select([], allow_blank=True))
-    yield row("Machine", "machine", Select([], prompt="default", allow_blank=True))
+    yield row("Virtualisation", "virt_type", PlainSelect([], allow_blank=True))
+    yield row("Architecture", "arch", PlainSelect([], allow_blank=True))
+    yield row("Machine", "machine", PlainSelect([], prompt="default", allow_blank=True))
     yield row(
         "Firmware",
         "firmware",
-        Select(options(Firmware), value=Firmware.BIOS.value, allow_blank=False),
+        PlainSelect(options(Firmware), value=Firmware.BIOS.value, allow_blank=False),
     )
-    yield row("Disk", "disk_mode", Select(options(DiskMode), value=DiskMode.NEW.value, allow_blank=False))
-    yield row("  pool", "disk_pool", Select([], allow_blank=True))
+    yield row(
+        "Disk", "disk_mode", PlainSelect(options(DiskMode), value=DiskMode.NEW.value, allow_blank=False)
+    )
+    yield row("  pool", "disk_pool", PlainSelect([], allow_blank=True))
     yield row("  size GiB", "disk_gib", Input("10"))
-    yield row("  format", "disk_format", Select(options(DISK_FORMATS), value="qcow2", allow_blank=False))
+    yield row("  format", "disk_format", PlainSelect(options(DISK_FORMATS), value="qcow2", allow_blank=False))
     yield row("  path", "disk_path", Input(placeholder="/var/lib/libvirt/images/disk.qcow2"))
-    yield row("  bus", "disk_bus", Select(options(DISK_BUSES), value="virtio", allow_blank=False))
+    yield row("  bus", "disk_bus", PlainSelect(options(DISK_BUSES), value="virtio", allow_blank=False))
     yield row(
         "Install from",
         "install",
-        Select(options(InstallMode), value=InstallMode.CDROM.value, allow_blank=False),
+        PlainSelect(options(InstallMode), value=InstallMode.CDROM.value, allow_blank=False),
     )
     yield row("  ISO", "iso_path", Input(placeholder="path of the ISO on the host"))
     yield row("  kernel", "kernel", Input(placeholder="/path/to/vmlinuz"))
@@ -78,16 +81,16 @@ def form_rows(hosts: list[tuple[str, str]], host_uri: str) -> Iterator[Horizonta
     yield row(
         "Network",
         "net_mode",
-        Select(options(NetMode), value=NetMode.NETWORK.value, allow_blank=False),
+        PlainSelect(options(NetMode), value=NetMode.NETWORK.value, allow_blank=False),
     )
-    yield row("  network", "network", Select([], allow_blank=True))
+    yield row("  network", "network", PlainSelect([], allow_blank=True))
     yield row("  bridge", "bridge", Input(placeholder="br0"))
-    yield row("  NIC model", "nic_model", Select(options(NIC_MODELS), value="virtio", allow_blank=False))
+    yield row("  NIC model", "nic_model", PlainSelect(options(NIC_MODELS), value="virtio", allow_blank=False))
     yield row(
         "Graphics",
         "graphics",
-        Select(options(Graphics), value=Graphics.NONE.value, allow_blank=False),
+        PlainSelect(options(Graphics), value=Graphics.NONE.value, allow_blank=False),
     )
-    yield row("Autostart", "autostart", Checkbox("start with the host"))
-    yield row("Start", "start", Checkbox("start after creation", value=True))
-    yield row("Console", "open_console", Checkbox("open its console at once"))
+    yield row("Autostart", "autostart", PlainCheckbox("start with the host"))
+    yield row("Start", "start", PlainCheckbox("start after creation", value=True))
+    yield row("Console", "open_console", PlainCheckbox("open its console at once"))

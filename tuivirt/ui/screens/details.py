@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Label, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Header, Sparkline, TabbedContent, TabPane
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.live.guest_agent import AgentFacts
@@ -23,6 +23,7 @@ from tuivirt.backend.ops.details import DomainDetails, read_details
 from tuivirt.format import format_bytes, format_kib, format_pct, printable, yes_no
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, plain, plain_lines
 from tuivirt.ui.widgets.app_footer import AppFooter
 
 
@@ -31,7 +32,7 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
     return "\n".join(
         [
             f"Name        {printable(d.name)}",
-            f"Host        {d.host} ({host_uri})",
+            f"Host        {printable(d.host)} ({printable(host_uri)})",
             f"UUID        {d.uuid}",
             f"State       {d.state.label}" + ("  (managed save image waiting)" if d.managed_save else ""),
             f"vCPUs       {d.vcpus}",
@@ -42,8 +43,8 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
             f"Snapshots   {'not counted yet' if d.snapshots is None else d.snapshots}",
             *(["Next boot   " + "\n            ".join(d.next_boot)] if d.next_boot else []),
             *([f"Guest OS    {printable(d.os_name)}"] if d.os_name else []),
-            *([f"IP          {d.ip} (from {d.ip_source})"] if d.ip else []),
-            *([f"Agent       {d.agent}"] if d.agent else []),
+            *([f"IP          {printable(d.ip)} (from {d.ip_source})"] if d.ip else []),
+            *([f"Agent       {printable(d.agent)}"] if d.agent else []),
         ]
     )
 
@@ -51,7 +52,7 @@ def overview_text(d: DomainSnapshot, host_uri: str) -> str:
 def agent_view(agent: AgentFacts | str) -> Group | str:
     """The agent's facts, or why there are none (no agent channel, not connected, no answer)."""
     if isinstance(agent, str):
-        return f"No guest agent facts: {agent}."
+        return plain_lines(f"No guest agent facts: {agent}.")
     facts = Table(box=None, show_header=False)
     for label, value in (
         ("OS", agent.os),
@@ -60,10 +61,10 @@ def agent_view(agent: AgentFacts | str) -> Group | str:
         ("Users", ", ".join(agent.users) or "nobody logged in"),
         ("Time zone", agent.timezone),
     ):
-        facts.add_row(Text(label, style="bold"), value or "-")
+        facts.add_row(Text(label, style="bold"), plain(value or "-"))
     systems = Table("Mount point", "Type", "Used", "Size", box=None, header_style="bold")
     for fs in agent.filesystems:
-        systems.add_row(fs.mountpoint, fs.type, format_bytes(fs.used), format_bytes(fs.total))
+        systems.add_row(plain(fs.mountpoint), plain(fs.type), format_bytes(fs.used), format_bytes(fs.total))
     return Group(facts, Text(""), systems if agent.filesystems else Text("No file systems reported."))
 
 
@@ -85,23 +86,23 @@ class DetailsScreen(Keymapped, Screen[None]):
         yield Header(icon="")
         with TabbedContent():
             with TabPane("Overview", id="overview"):
-                yield Static(id="overview-text")
-                yield Label("CPU % (recent ticks)")
+                yield Plain(id="overview-text")
+                yield PlainLabel("CPU % (recent ticks)")
                 yield Sparkline([], id="cpu-spark")
-                yield Label("Memory in use % (recent ticks)")
+                yield PlainLabel("Memory in use % (recent ticks)")
                 yield Sparkline([], id="mem-spark")
             with TabPane("Disks", id="disks"), VerticalScroll():
-                yield Static("reading…", id="disks-text")
+                yield Plain("reading…", id="disks-text")
             with TabPane("Network", id="network"), VerticalScroll():
-                yield Static("reading…", id="network-text")
+                yield Plain("reading…", id="network-text")
             with TabPane("Guest agent", id="agent"), VerticalScroll():
-                yield Static("reading…", id="agent-text")
+                yield Plain("reading…", id="agent-text")
             with TabPane("XML", id="xml"), VerticalScroll(id="xml-scroll"):
-                yield Static("reading…", id="xml-text")
+                yield Plain("reading…", id="xml-text")
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.title = f"{printable(self._domain.name)} on {self._domain.host}"
+        self.title = f"{printable(self._domain.name)} on {printable(self._domain.host)}"
         self._load()
 
     def show_domain(self, domain: DomainSnapshot, cpu: Sequence[float], memory: Sequence[float]) -> None:
@@ -112,7 +113,7 @@ class DetailsScreen(Keymapped, Screen[None]):
             return
         if not self.query("#overview-text"):
             return  # closed before this came
-        self.query_one("#overview-text", Static).update(overview_text(domain, self._host_uri))
+        self.query_one("#overview-text", Plain).update(overview_text(domain, self._host_uri))
         self.query_one("#cpu-spark", Sparkline).data = list(cpu)
         self.query_one("#mem-spark", Sparkline).data = list(memory)
 
@@ -125,7 +126,7 @@ class DetailsScreen(Keymapped, Screen[None]):
     def _details_read(self, message: DetailsRead) -> None:
         if isinstance(message.outcome, HostCallError):  # a libvirt error or a host gone: in the panes
             for widget_id in ("#disks-text", "#network-text", "#agent-text", "#xml-text"):
-                self.query_one(widget_id, Static).update(str(message.outcome))
+                self.query_one(widget_id, Plain).update(str(message.outcome))
             return
         self._show_details(message.outcome)
 
@@ -133,19 +134,24 @@ class DetailsScreen(Keymapped, Screen[None]):
         disks = Table("Target", "Device", "Source", "Size", "Allocation", box=None, header_style="bold")
         for disk in details.disks:
             disks.add_row(
-                disk.target,
-                disk.device,
-                disk.source,
+                plain(disk.target),
+                plain(disk.device),
+                plain(disk.source),
                 format_bytes(disk.capacity),
                 format_bytes(disk.allocation),
             )
-        self.query_one("#disks-text", Static).update(disks if details.disks else "No disks.")
+        self.query_one("#disks-text", Plain).update(disks if details.disks else "No disks.")
         source = f"IP addresses (from {details.address_source})" if details.address_source else "IP addresses"
         nics = Table("MAC", "Source", "Model", source, box=None, header_style="bold")
         for nic in details.nics:
-            nics.add_row(nic.mac, nic.source, nic.model or "-", ", ".join(nic.addresses) or "-")
-        self.query_one("#network-text", Static).update(nics if details.nics else "No network interfaces.")
-        self.query_one("#agent-text", Static).update(agent_view(details.agent))
-        self.query_one("#xml-text", Static).update(
-            Syntax(details.xml, "xml", theme="ansi_dark", word_wrap=False)
+            nics.add_row(
+                plain(nic.mac),
+                plain(nic.source),
+                plain(nic.model or "-"),
+                plain(", ".join(nic.addresses) or "-"),
+            )
+        self.query_one("#network-text", Plain).update(nics if details.nics else "No network interfaces.")
+        self.query_one("#agent-text", Plain).update(agent_view(details.agent))
+        self.query_one("#xml-text", Plain).update(
+            Syntax(plain_lines(details.xml), "xml", theme="ansi_dark", word_wrap=False)
         )

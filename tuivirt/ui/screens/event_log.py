@@ -10,12 +10,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Header, Input
 
 from tuivirt.backend.eventlog.store import Event
 from tuivirt.backend.fleet.fleet import Fleet
-from tuivirt.format import printable
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.domains_table import row_key
 
@@ -26,7 +26,7 @@ SHOWN = 2000  # lines in the table: the newest
 def _cells(event: Event) -> tuple[str, str, str, str, str]:
     when = datetime.fromtimestamp(event.at).strftime("%m-%d %H:%M:%S")
     text = f"{event.text} ({event.user})" if event.user else event.text
-    return when, event.host, printable(event.guest) or "-", event.kind, text
+    return when, event.host, event.guest or "-", event.kind, text
 
 
 class EventLogScreen(Keymapped, Screen[str | None]):
@@ -46,7 +46,7 @@ class EventLogScreen(Keymapped, Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="")
         yield Input(placeholder="filter: host, guest, kind or text (/)", id="log-filter", compact=True)
-        yield Static("", id="log-status", markup=False)
+        yield Plain("", id="log-status")
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield AppFooter()
 
@@ -78,11 +78,11 @@ class EventLogScreen(Keymapped, Screen[str | None]):
         self._events = events[:SHOWN]
         table.clear()
         for event in self._events:
-            table.add_row(*_cells(event))
+            table.add_row(*map(plain, _cells(event)))
         if selected in self._events:  # the cursor stays on its event as new ones come in above
             table.move_cursor(row=self._events.index(selected), animate=False)
         status = f"{len(events)} events" + (f" · {self._store.problem}" if self._store.problem else "")
-        self.query_one("#log-status", Static).update(status)
+        self.query_one("#log-status", Plain).update(status)
 
     @on(Input.Changed, "#log-filter")
     def _filtered(self) -> None:

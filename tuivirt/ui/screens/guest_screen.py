@@ -15,15 +15,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.ops.screen import Display, combo_keys, keys_for, screenshot_and_displays, send_presses
+from tuivirt.format import printable
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.half_blocks import decode
 from tuivirt.ui.widgets.image_view import ImageView
@@ -79,13 +81,13 @@ class GuestScreenScreen(Keymapped, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static("taking a screenshot…", id="screen-status", markup=False)
+        yield Plain("taking a screenshot…", id="screen-status")
         yield ImageView(id="screen-image")
-        yield Static("", id="screen-display", markup=False)
+        yield Plain("", id="screen-display")
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.title = f"{self._target.name} on {self._target.host_name}: its screen"
+        self.title = f"{printable(self._target.name)} on {printable(self._target.host_name)}: its screen"
         self.action_take()
         self.set_interval(REFRESH_SECONDS, self.action_take)
 
@@ -98,7 +100,7 @@ class GuestScreenScreen(Keymapped, Screen[None]):
 
     @on(Shot)
     def _shot(self, message: Shot) -> None:
-        status = self.query_one("#screen-status", Static)
+        status = self.query_one("#screen-status", Plain)
         if isinstance(message.outcome, HostCallError):
             status.update(str(message.outcome))
             return
@@ -117,7 +119,7 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         width, height = self._image_size
         status.update(f"{width}x{height}, taken {taken}, again every {REFRESH_SECONDS:.0f} s (r: now)")
         tunnels = [d.tunnel(self._target.host_uri) for d in shown]
-        self.query_one("#screen-display", Static).update("\n".join(tunnels) or "No VNC or SPICE display.")
+        self.query_one("#screen-display", Plain).update("\n".join(tunnels) or "No VNC or SPICE display.")
 
     def _send(self, presses: list[list[int]], what: str, logged: str = "") -> None:
         """Send key presses; ``logged``: what the event log says instead of ``what`` (a typed

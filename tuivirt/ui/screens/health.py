@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.live.models import HostSnapshot, HostStatus
@@ -27,6 +27,7 @@ from tuivirt.backend.ops.health import HostStorage, Level, PoolHealth
 from tuivirt.format import format_bytes, format_kib
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 
 REPAINT_SECONDS = 2.0
@@ -198,14 +199,14 @@ class HealthScreen(Keymapped, Screen[None]):
         self._fleet = fleet
         self._storage: dict[str, HostStorage | str] = {}
         self._reading: set[str] = set()  # hosts with a read under way: never two at once
-        self._blocks: dict[str, Static] = {}
+        self._blocks: dict[str, Plain] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static(LEGEND, id="health-legend")
+        yield Plain(LEGEND, id="health-legend")
         with VerticalScroll(id="health-hosts"):
-            yield Static("", id="health-summary")
-            yield Static("No hosts.", id="health-empty")
+            yield Plain("", id="health-summary")
+            yield Plain("No hosts.", id="health-empty")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -232,7 +233,7 @@ class HealthScreen(Keymapped, Screen[None]):
                 self._read_host(uri)
             block = self._blocks.get(uri)
             if block is None:
-                block = self._blocks[uri] = Static(id=block_id(uri), classes="health-host")
+                block = self._blocks[uri] = Plain(id=block_id(uri), classes="health-host")
                 hosts.mount(block)
             block.update(host_block(snapshot, self._storage.get(uri)))
         for uri, block in self._blocks.items():
@@ -243,7 +244,7 @@ class HealthScreen(Keymapped, Screen[None]):
             for before, block in pairwise(order):
                 hosts.move_child(block, after=before)
         self.query_one("#health-empty").display = not snapshots
-        summary_widget = self.query_one("#health-summary", Static)
+        summary_widget = self.query_one("#health-summary", Plain)
         summary_widget.display = bool(snapshots)
         summary_widget.update(summary(snapshots, self._storage))
 

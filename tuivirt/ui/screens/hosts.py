@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable
 
 from tuivirt.backend.config.save import ConfigSaveError
 from tuivirt.backend.fleet.fleet import Fleet
@@ -19,6 +19,7 @@ from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.host_form import HostFormScreen
 from tuivirt.ui.guest_migrate import GuestMigrator
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, PlainLabel, plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.hosts_table import host_state_text
 
@@ -50,9 +51,9 @@ class HostsScreen(Keymapped, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="hosts-dialog"):
-            yield Label("Hosts", classes="dialog-title")
+            yield PlainLabel("Hosts", classes="dialog-title")
             yield DataTable(cursor_type="row", zebra_stripes=False, id="host-list")
-            yield Static("", id="hosts-file", classes="dialog-note")
+            yield Plain("", id="hosts-file", classes="dialog-note")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -87,12 +88,14 @@ class HostsScreen(Keymapped, ModalScreen[None]):
             state = host_state_text(snapshot) if snapshot else Text("not connected", style="dim")
             state.truncate(30, overflow="ellipsis")
             saved = "file" if hosts.in_file(host.uri) else "this run"
-            table.add_row(host.name, state, yes_no(host.autoconnect), saved, host.uri, key=host.uri)
+            table.add_row(
+                plain(host.name), state, yes_no(host.autoconnect), saved, plain(host.uri), key=host.uri
+            )
         if selected is not None and hosts.find(selected.uri):
             table.move_cursor(row=table.get_row_index(selected.uri))
         note = f"Config file: {hosts.config_file}"
         note += " · unsaved changes (w saves)" if hosts.unsaved_changes else ""
-        self.query_one("#hosts-file", Static).update(note)
+        self.query_one("#hosts-file", Plain).update(note)
 
     def selected(self) -> HostConfig | None:
         table = self.query_one(DataTable)

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
@@ -29,10 +29,12 @@ from tuivirt.backend.ops.snapshots import (
     revert_refusal,
     revert_snapshot,
 )
+from tuivirt.format import printable
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.snapshot_form import RUNNING_KINDS, SHUT_OFF_KINDS, SnapshotFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain, plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 
 DELETE_CHOICES = [  # short labels: five buttons fit an 80-column terminal
@@ -69,12 +71,12 @@ class SnapshotsScreen(Keymapped, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static("reading…", id="snapshots-status")
+        yield Plain("reading…", id="snapshots-status")
         yield DataTable(cursor_type="row", zebra_stripes=False, id="snapshot-list")
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.title = f"Snapshots of {self._target.name} on {self._target.host_name}"
+        self.title = f"Snapshots of {printable(self._target.name)} on {printable(self._target.host_name)}"
         table: DataTable[str | Text] = self.query_one(DataTable)
         table.add_columns("Name", "Taken", "Guest was", "Kind", "Description")
         table.focus()
@@ -122,7 +124,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
 
     @on(SnapshotsRead)
     def _read(self, message: SnapshotsRead) -> None:
-        status = self.query_one("#snapshots-status", Static)
+        status = self.query_one("#snapshots-status", Plain)
         if isinstance(message.outcome, HostCallError):
             if "not found" in message.outcome.reason.lower() or "no domain" in message.outcome.reason.lower():
                 self.notify(f"{self._target.name} is gone: {message.outcome.reason}", severity="error")
@@ -135,11 +137,13 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         row = table.cursor_row
         table.clear()
         for s in self._snapshots:
-            name = Text("  " * s.depth + ("└ " if s.depth else "") + s.name + (" *" if s.current else ""))
+            name = Text(
+                "  " * s.depth + ("└ " if s.depth else "") + printable(s.name) + (" *" if s.current else "")
+            )
             if s.current:
                 name.stylize("bold")
             taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created))
-            table.add_row(name, taken, s.state.label, s.kind, s.description, key=s.name)
+            table.add_row(name, taken, s.state.label, s.kind, plain(s.description), key=s.name)
         if self._snapshots:
             table.move_cursor(row=min(row, len(self._snapshots) - 1))
         count = len(self._snapshots)

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
@@ -21,6 +21,7 @@ from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.host_change import ChangeDone
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import Plain
 from tuivirt.ui.storage.pools_table import PoolRow, PoolsTable, pool_key
 from tuivirt.ui.storage.volumes_table import VolumesTable
 from tuivirt.ui.widgets.app_footer import AppFooter
@@ -58,9 +59,9 @@ class StorageScreen(Keymapped, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static("reading…", id="storage-status", markup=False)
+        yield Plain("reading…", id="storage-status")
         yield PoolsTable(self.fleet, id="pools")
-        yield Static("", id="volumes-title", markup=False)
+        yield Plain("", id="volumes-title")
         yield VolumesTable(self.fleet, id="volumes")
         yield AppFooter()
 
@@ -130,7 +131,7 @@ class StorageScreen(Keymapped, Screen[None]):
         text = f"{count} pool{'s' if count != 1 else ''} on {len(self.fleet.up_hosts())} host(s)"
         if self._problems:
             text += ". " + "; ".join(self._problems.values())
-        self.query_one("#storage-status", Static).update(text)
+        self.query_one("#storage-status", Plain).update(text)
 
     @on(SnapshotTable.CursorMoved, "#pools")
     def _pool_moved(self) -> None:
@@ -144,7 +145,7 @@ class StorageScreen(Keymapped, Screen[None]):
         if shown == self._volumes_of and not again:
             return
         self._volumes_of = shown
-        title = self.query_one("#volumes-title", Static)
+        title = self.query_one("#volumes-title", Plain)
         if row is None or not row.pool.active:
             self.volumes.show(row, [])
             title.update(f"Pool {row.pool.name} is not active: s starts it." if row else "")
@@ -163,7 +164,7 @@ class StorageScreen(Keymapped, Screen[None]):
         row = self.pools.selected()
         if row is None or message.key != pool_key(row.host_uri, row.pool.name):
             return  # the cursor moved on meanwhile
-        title = self.query_one("#volumes-title", Static)
+        title = self.query_one("#volumes-title", Plain)
         if isinstance(message.outcome, HostCallError):
             title.update(str(message.outcome))
             self.volumes.show(row, [])

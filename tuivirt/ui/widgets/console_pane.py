@@ -21,6 +21,7 @@ from textual.widget import Widget
 from tuivirt.backend.console.keys import key_to_bytes
 from tuivirt.backend.console.terminal import Cell, TerminalEmulator
 from tuivirt.backend.console.virsh import ConsoleSession, ConsoleState
+from tuivirt.format import printable
 from tuivirt.ui.keymap import Keymapped
 
 FRAME_SECONDS = 1 / 30  # at most this many repaints a second, however fast the guest writes
@@ -264,7 +265,7 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         extra = " · scrolled back (shift+PgDn)" if self.emulator.scrolled_back else ""
         extra += " · logging" if self.session.logging else ""
         keys = f"{self._detach_label} detach · F11 full · F6 tables"
-        return f" {self.guest} on {self.host}: {state}{extra} · {keys}"
+        return printable(f" {self.guest} on {self.host}: {state}{extra} · {keys}")
 
     def _style(self, cell: Cell, cursor: bool) -> Style:
         key = (cell.fg, cell.bg, cell.bold, cell.italics, cell.underscore, cell.reverse != cursor)

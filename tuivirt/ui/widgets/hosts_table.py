@@ -8,7 +8,7 @@ from collections import Counter
 from rich.text import Text
 
 from tuivirt.backend.live.models import HostSnapshot, HostStatus
-from tuivirt.format import format_kib, format_kib_pair, format_pct
+from tuivirt.format import format_kib, format_kib_pair, format_pct, printable
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 from tuivirt.ui.widgets.table_layout import Column
 
@@ -19,7 +19,7 @@ def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:
     if snapshot.status is HostStatus.UP:
         return Text("up", style="green")
     if snapshot.status is HostStatus.CONNECTING and snapshot.reason:
-        return Text(f"reconnecting… (was down: {snapshot.reason})", style="yellow")
+        return Text(f"reconnecting… (was down: {printable(snapshot.reason)})", style="yellow")
     if snapshot.status is HostStatus.CONNECTING:
         return Text("connecting…", style="yellow")
     if snapshot.status is HostStatus.OFFLINE:
@@ -28,7 +28,7 @@ def host_state_text(snapshot: HostSnapshot, now: float | None = None) -> Text:
     if snapshot.retry_at is not None:
         seconds = round(snapshot.retry_at - (time.time() if now is None else now))
         retry = f", retry in {seconds} s" if seconds > 0 else ", retrying"
-    return Text(f"down{retry}: {snapshot.reason}", style="bold red")
+    return Text(f"down{retry}: {printable(snapshot.reason)}", style="bold red")
 
 
 def _memory(h: HostSnapshot) -> str:
@@ -85,7 +85,9 @@ class HostsTable(SnapshotTable[HostSnapshot]):
         elif snapshot.status is HostStatus.DOWN and self._down_reason.get(uri) != snapshot.reason:
             self._down_reason[uri] = snapshot.reason
             self.notify(
-                f"{snapshot.config.name} ({uri}): {snapshot.reason}", title="Host down", severity="error"
+                f"{snapshot.config.name} ({uri}): {printable(snapshot.reason)}",
+                title="Host down",
+                severity="error",
             )
 
     def _summarize(self) -> None:

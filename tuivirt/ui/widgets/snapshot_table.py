@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuivirt.format import printable
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.widgets.table_layout import Column, RowLine, fit_columns
 
@@ -191,7 +192,12 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
 
     @staticmethod
     def _as_text(value: str | Text) -> Text:
-        return value if isinstance(value, Text) else Text(value)
+        """A cell: never markup; a control character in outside text (a name, a reason) escaped."""
+        if isinstance(value, str):
+            return Text(printable(value))
+        if value.plain.isprintable():
+            return value
+        return Text(printable(value.plain), style=value.style)
 
     # -- sort and filter -------------------------------------------------------------------
 
