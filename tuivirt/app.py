@@ -7,18 +7,24 @@ typed reply messages → the screens.
 
 from __future__ import annotations
 
+import os
+import time
+import traceback
 from collections.abc import Sequence, Set
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 
 from tuivirt import __version__
 from tuivirt.backend.config.load import Config, config_path
+from tuivirt.backend.eventlog.store import state_home
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.models import HostConfig
+from tuivirt.format import printable
 from tuivirt.ui import partial_lines
 from tuivirt.ui.guest_commands import GuestCommands
 from tuivirt.ui.keymap import Keymapped, check_keymap
@@ -44,6 +50,19 @@ def _styles_dir() -> Path:
     package = Path(__file__).parent
     bundled = package / "styles"
     return bundled if bundled.is_dir() else package.parent / "styles"
+
+
+def crash_report(text: str) -> Path | None:
+    """``text`` kept in $XDG_STATE_HOME/tuivirt/crash-TIME.txt (0600); None when it cannot be."""
+    path = state_home() / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError:
+        return None
+    return path
 
 
 class TuivirtApp(App[None]):
@@ -98,6 +117,19 @@ class TuivirtApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def _fatal_error(self) -> None:
+        """A bug ends the app (Textual's way, after restoring the terminal) with one line that
+        points to the traceback, kept in a file: the terminal is not flooded with locals that
+        may hold guests' text. cli.main then exits 1."""
+        self.bell()
+        path = crash_report(traceback.format_exc())
+        self._exit_renderables.append(
+            Text(f"tuivirt stopped on an internal error; the traceback is in {path}", style="bold red")
+            if path
+            else Text(f"tuivirt stopped on an internal error: {printable(traceback.format_exc(limit=-1))}")
+        )
+        self._close_messages_no_wait()
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.fleet, self.config, self.keymap_in_force)

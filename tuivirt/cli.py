@@ -149,4 +149,4 @@ def main(argv: list[str] | None = None) -> int:
         warnings=warnings,
     )
     app.run()
-    return 0
+    return app.return_code or 0  # 1 after an internal error (the app said where its traceback is)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import sys
 import time
+from dataclasses import asdict
 from datetime import datetime
 
-from tuivirt.backend.eventlog.store import EventStore
+from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.format import printable
 
 
@@ -46,12 +50,24 @@ def run_log(argv: list[str], store: EventStore | None = None, now: float | None 
     ]
     if store.problem:
         print(f"tuivirt: {store.problem}", file=sys.stderr)
-    for event in events:
-        if args.json:
-            print(event.line())
-        else:
-            when = datetime.fromtimestamp(event.at).strftime("%Y-%m-%d %H:%M:%S")
-            guest = printable(event.guest) or "-"
-            text = printable(f"{event.text} ({event.user})" if event.user else event.text)
-            print(f"{when}  {printable(event.host):<12} {guest:<20} {event.kind:<10} {text}")
+    try:
+        for event in sorted(events, key=lambda e: e.at):  # (load() sorts too: a guard for the order)
+            print(_json(event) if args.json else _row(event))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `tuivirt log | head`: quiet, as cat is
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no error at exit)
     return 0
+
+
+def _json(event: Event) -> str:
+    """One JSON object; every character outside ASCII escaped, so a terminal gets no control
+    character (JSON escapes C0 itself; C1 and U+202E need ensure_ascii)."""
+    return json.dumps(asdict(event), separators=(",", ":"))
+
+
+def _row(event: Event) -> str:
+    when = datetime.fromtimestamp(event.at).strftime("%Y-%m-%d %H:%M:%S")
+    guest = printable(event.guest) or "-"
+    text = printable(f"{event.text} ({event.user})" if event.user else event.text)
+    return f"{when}  {printable(event.host):<12} {guest:<20} {printable(event.kind):<10} {text}"

@@ -386,12 +386,11 @@ async def test_details_show_disks_network_and_xml() -> None:
         disks = screen.query_one("#disks-text", Static).content
         network = screen.query_one("#network-text", Static).content
         assert isinstance(disks, Table) and isinstance(network, Table)
-        assert [cell for column in disks.columns for cell in column.cells][:2] == ["vda", "disk"]
-        assert list(disks.columns[2].cells) == ["demo-pool/db-primary.qcow2"]
-        assert list(network.columns[0].cells) == ["52:54:00:00:00:04"]
-        assert list(network.columns[1].cells) == ["network demo-net"] and list(network.columns[2].cells) == [
-            "virtio"
-        ]
+        assert [str(cell) for column in disks.columns for cell in column.cells][:2] == ["vda", "disk"]
+        assert list(map(str, disks.columns[2].cells)) == ["demo-pool/db-primary.qcow2"]
+        assert list(map(str, network.columns[0].cells)) == ["52:54:00:00:00:04"]
+        assert list(map(str, network.columns[1].cells)) == ["network demo-net"]
+        assert list(map(str, network.columns[2].cells)) == ["virtio"]
         xml = screen.query_one("#xml-text", Static).content
         assert isinstance(xml, Syntax) and "<name>db-primary</name>" in xml.code
         spark = screen.query_one("#cpu-spark")

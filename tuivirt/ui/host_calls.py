@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import Worker
 
 from tuivirt.backend.fleet.fleet import HostCallError
@@ -27,6 +29,17 @@ class HostReply(Message, Generic[R]):
     def __init__(self, outcome: R | HostCallError) -> None:
         super().__init__()
         self.outcome = outcome
+
+
+def _shown(node: DOMNode) -> bool:
+    """Whether ``node`` is on a screen of the app's stack (not one popped before the reply came)."""
+    if node is node.app:
+        return True
+    if not node.is_attached:
+        return False
+    if isinstance(node, Screen):
+        return node in node.app.screen_stack
+    return not isinstance(node, Widget) or node.screen in node.app.screen_stack
 
 
 def call_host(
@@ -43,7 +56,10 @@ def call_host(
             outcome = job()
         except HostCallError as exc:
             outcome = exc
-        node.post_message(reply(outcome))
+        except Exception as exc:  # a bug or an answer we did not foresee: said, never a dead worker
+            outcome = HostCallError("The call", "this host", f"{type(exc).__name__}: {exc}")
+        if _shown(node):  # a reply for a screen that was closed meanwhile is dropped
+            node.post_message(reply(outcome))
 
     worker: Worker[None] = node.run_worker(
         run, thread=True, exit_on_error=False, group=group, exclusive=exclusive

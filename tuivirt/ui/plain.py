@@ -35,7 +35,10 @@ def plain_lines(text: str) -> str:
 
 
 def plain(value: object, style: str = "") -> Text:
-    """Outside text as a Rich ``Text``: never markup, control characters (newlines too) escaped."""
+    """Outside text as a Rich ``Text``: never markup, control characters (newlines too) escaped.
+    A ``Text`` keeps its style (its spans too, when it holds no control character)."""
+    if isinstance(value, Text):
+        return value if value.plain.isprintable() else Text(printable(value.plain), style=value.style)
     return Text(printable(str(value)), style=style)
 
 

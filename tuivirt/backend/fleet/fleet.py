@@ -76,6 +76,7 @@ class Fleet:
     def stop(self) -> None:
         for session in list(self.sessions.values()):
             session.stop(timeout=0)  # daemon threads: a host stuck in a call must not delay quitting
+        self.events.close()
 
     # -- hosts: connect, disconnect, add, edit, remove -------------------------------------
 

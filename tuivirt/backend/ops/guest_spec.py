@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from tuivirt.backend import numbers
+
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 NAME_MAX = 64
 MEMORY_MIN_MIB = 64
@@ -245,16 +247,11 @@ def _check_network(
         errors["nic_model"] = f"one of {', '.join(NIC_MODELS)}"
 
 
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
-
-
 def parse_memory_mib(text: str) -> int | None:
-    """'1024', '512M', '2 GiB', '1.5G' as MiB (a bare number is MiB); None when unreadable."""
-    match = _MEMORY.match(text)
-    if not match:
-        return None
-    value, unit = float(match.group(1)), match.group(2).upper() or "M"
-    return int(value * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[unit])
+    """'1024', '512M', '2 GiB', '1.5G' as MiB (a bare number is MiB); None when unreadable or
+    beyond any host (numbers.MAX_SIZE)."""
+    size = numbers.size_bytes(text, "M", minimum=0)
+    return None if isinstance(size, numbers.Refused) else size // numbers.MIB
 
 
 def volume_xml(spec: GuestSpec) -> str:

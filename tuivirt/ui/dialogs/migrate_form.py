@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, OptionList
 from textual.widgets.option_list import Option
 
+from tuivirt.backend.numbers import Refused, count
 from tuivirt.backend.ops.migrate.checks import GuestNeeds, HostOffer, refusal_for_all
-from tuivirt.backend.ops.migrate.options import MigrationOptions
+from tuivirt.backend.ops.migrate.options import MAX_BANDWIDTH_MIB, MAX_DOWNTIME_MS, MigrationOptions
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
 from tuivirt.ui.form_rows import row, show_reasons
 from tuivirt.ui.plain import Plain, PlainCheckbox, PlainLabel, plain
@@ -27,9 +28,9 @@ CHECKBOXES = {  # field id -> (label, MigrationOptions attribute)
     "auto-converge": ("Auto-converge", "auto_converge"),
     "postcopy": ("Allow post-copy", "allow_postcopy"),
 }
-NUMBERS = {
-    "downtime": ("Max downtime (ms)", "max_downtime_ms"),
-    "bandwidth": ("Bandwidth (MiB/s)", "bandwidth_mib"),
+NUMBERS = {  # field id -> (label, MigrationOptions attribute, the largest value QEMU takes)
+    "downtime": ("Max downtime (ms)", "max_downtime_ms", MAX_DOWNTIME_MS),
+    "bandwidth": ("Bandwidth (MiB/s)", "bandwidth_mib", MAX_BANDWIDTH_MIB),
 }
 
 
@@ -73,7 +74,7 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
             defaults = MigrationOptions(live=running)
             for field_id, (label, attribute) in CHECKBOXES.items():
                 yield row(label, field_id, PlainCheckbox("", value=bool(getattr(defaults, attribute))))
-            for field_id, (label, _attribute) in NUMBERS.items():
+            for field_id, (label, _attribute, _most) in NUMBERS.items():
                 yield row(label, field_id, Input(placeholder="default", restrict=r"\d*"))
             yield row("Address", "address", Input(placeholder="host name"))
             with Horizontal(classes="dialog-buttons"):
@@ -86,11 +87,14 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
 
     def _options(self) -> MigrationOptions:
         chosen = {attr: self.query_one(f"#{fid}", Checkbox).value for fid, (_l, attr) in CHECKBOXES.items()}
-        numbers = {
-            attr: int(self.query_one(f"#{fid}", Input).value or 0) for fid, (_l, attr) in NUMBERS.items()
-        }
+        numbers = {attr: self._number(fid) for fid, (_l, attr, _most) in NUMBERS.items()}
         address = self.query_one("#address", Input).value.strip()
         return replace(MigrationOptions(**chosen, **numbers), address=address)  # type: ignore[arg-type]
+
+    def _number(self, field_id: str) -> int:
+        """The field's value, 0 (libvirt's default) when empty or refused (check() says why)."""
+        value = count(self.query_one(f"#{field_id}", Input).value or "0", 0, NUMBERS[field_id][2])
+        return 0 if isinstance(value, Refused) else value
 
     def _why_not(self, destination: Destination, options: MigrationOptions) -> str:
         if destination.offer is None:
@@ -145,6 +149,10 @@ class MigrateFormScreen(DeviceFormScreen[MigrationRequest]):
         errors = {}
         if not self.target_uri():
             errors["migrate-targets"] = "no host will take it"
+        for field_id, (_label, _attribute, most) in NUMBERS.items():
+            value = count(self.query_one(f"#{field_id}", Input).value or "0", 0, most)
+            if isinstance(value, Refused):
+                errors[field_id] = f"{value} (0 or empty: libvirt's default)"
         address = self.query_one("#address", Input).value.strip()
         if not ADDRESS.match(address):
             errors["address"] = "a host name or an IP address"

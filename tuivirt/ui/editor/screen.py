@@ -99,6 +99,8 @@ class GuestEditorScreen(Keymapped, Screen[None]):
     @on(EditorRead)
     def _read(self, message: EditorRead) -> None:
         self.reads += 1
+        if not self.query("#editor-status"):
+            return  # closed (Esc) before the read came back
         if isinstance(message.outcome, HostCallError):
             self.query_one("#editor-status", Plain).update(str(message.outcome))
             return

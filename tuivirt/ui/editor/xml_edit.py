@@ -83,7 +83,13 @@ class XmlEditor(Widget):
     def _open_editor(self, text: str) -> None:
         """Blocks the UI loop while the editor runs: the app is suspended then, as virsh is."""
         assert self._target is not None
-        handle, path = tempfile.mkstemp(prefix=f"tuivirt-{self._target.name}-", suffix=".xml")
+        # The name as a file name: a guest's name may be 240 characters long or hold a slash.
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self._target.name)[:40]
+        try:
+            handle, path = tempfile.mkstemp(prefix=f"tuivirt-{safe}-", suffix=".xml")
+        except OSError as exc:
+            self.notify(f"Edit XML: cannot make a file to edit: {exc.strerror or exc}", severity="error")
+            return
         try:
             with os.fdopen(handle, "w") as file:
                 file.write(text)

@@ -17,8 +17,10 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Header, Input, Select
 
+from tuivirt.backend import numbers
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.create import create_guest
+from tuivirt.backend.ops.edit.settings import MAX_VCPUS
 from tuivirt.backend.ops.guest_spec import (
     DiskMode,
     Firmware,
@@ -206,14 +208,13 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         memory = parse_memory_mib(self._value("memory"))
         if memory is None:
             unreadable["memory"] = "a size such as 1024, 512M or 2G"
-        vcpus = self._value("vcpus")
-        if not vcpus.isdigit():
-            unreadable["vcpus"] = "a whole number"
-        try:
-            disk_gib = float(self._value("disk_gib"))
-        except ValueError:
-            disk_gib = 0.0
-            unreadable["disk_gib"] = "a number of GiB"
+        vcpus = numbers.count(self._value("vcpus"), 1, MAX_VCPUS)
+        if isinstance(vcpus, numbers.Refused):
+            unreadable["vcpus"] = str(vcpus)
+        disk_bytes = numbers.size_bytes(self._value("disk_gib"), "G", minimum=0)
+        if isinstance(disk_bytes, numbers.Refused):
+            unreadable["disk_gib"] = f"a number of GiB ({disk_bytes})"
+        disk_gib = 0.0 if isinstance(disk_bytes, numbers.Refused) else disk_bytes / numbers.GIB
         variant = self._variant(self._value("os_variant"))
         if variant is None and self._variants is None:
             unreadable["os_variant"] = "reading the osinfo database…"
@@ -222,7 +223,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
         spec = GuestSpec(
             name=self._value("name"),
             memory_mib=memory or 0,
-            vcpus=int(vcpus) if vcpus.isdigit() else 0,
+            vcpus=0 if isinstance(vcpus, numbers.Refused) else vcpus,
             virt_type=self._value("virt_type"),
             arch=self._value("arch"),
             machine=self._value("machine"),

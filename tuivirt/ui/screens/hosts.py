@@ -89,7 +89,12 @@ class HostsScreen(Keymapped, ModalScreen[None]):
             state.truncate(30, overflow="ellipsis")
             saved = "file" if hosts.in_file(host.uri) else "this run"
             table.add_row(
-                plain(host.name), state, yes_no(host.autoconnect), saved, plain(host.uri), key=host.uri
+                plain(host.name),
+                plain(state),
+                yes_no(host.autoconnect),
+                plain(saved),
+                plain(host.uri),
+                key=host.uri,
             )
         if selected is not None and hosts.find(selected.uri):
             table.move_cursor(row=table.get_row_index(selected.uri))

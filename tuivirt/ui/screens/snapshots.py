@@ -143,7 +143,14 @@ class SnapshotsScreen(Keymapped, Screen[None]):
             if s.current:
                 name.stylize("bold")
             taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created))
-            table.add_row(name, taken, s.state.label, s.kind, plain(s.description), key=s.name)
+            table.add_row(
+                plain(name),
+                plain(taken),
+                plain(s.state.label),
+                plain(s.kind),
+                plain(s.description),
+                key=s.name,
+            )
         if self._snapshots:
             table.move_cursor(row=min(row, len(self._snapshots) - 1))
         count = len(self._snapshots)

@@ -22,8 +22,8 @@ from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tuivirt.format import printable
 from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.plain import plain
 from tuivirt.ui.widgets.table_layout import Column, RowLine, fit_columns
 
 T = TypeVar("T")
@@ -193,11 +193,7 @@ class SnapshotTable(Keymapped, ScrollView, Generic[T], can_focus=True):
     @staticmethod
     def _as_text(value: str | Text) -> Text:
         """A cell: never markup; a control character in outside text (a name, a reason) escaped."""
-        if isinstance(value, str):
-            return Text(printable(value))
-        if value.plain.isprintable():
-            return value
-        return Text(printable(value.plain), style=value.style)
+        return plain(value)
 
     # -- sort and filter -------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ from enum import StrEnum
 
 import libvirt
 
+from tuivirt.backend import numbers
 from tuivirt.backend.live.connection import describe_error
 from tuivirt.backend.ops.edit.devices import attach, update
 from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig
-from tuivirt.backend.ops.guest_spec import HostOffer, parse_memory_mib
+from tuivirt.backend.ops.guest_spec import HostOffer
 from tuivirt.format import format_bytes
 
 COLD_BUSES = ("sata", "ide")  # no hot-plug for these
@@ -40,11 +41,8 @@ class DiskRequest:
 
 def parse_size_bytes(text: str) -> int | None:
     """'10G', '512M', '1.5T' (a bare number is GiB here: disks are sized in GiB)."""
-    text = text.strip()
-    if text.replace(".", "", 1).isdigit():
-        text += "G"
-    mib = parse_memory_mib(text)
-    return None if mib is None or mib < 1 else mib * 1024 * 1024
+    size = numbers.size_bytes(text, "G", minimum=numbers.MIB)
+    return None if isinstance(size, numbers.Refused) else size // numbers.MIB * numbers.MIB
 
 
 def next_target(disks: tuple[DiskConfig, ...], bus: str) -> str:

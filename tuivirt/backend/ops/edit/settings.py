@@ -16,6 +16,7 @@ from functools import partial
 
 import libvirt
 
+from tuivirt.backend import numbers
 from tuivirt.backend.ops.edit.devices import EDIT_FLAGS
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.guest_spec import parse_memory_mib
@@ -24,6 +25,7 @@ from tuivirt.format import format_kib
 LIVE, CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 BOOT_DEVICES = {"hd": "disk", "cdrom": "CD-ROM", "network": "network (PXE)", "fd": "floppy"}
+MAX_VCPUS = 4096  # QEMU's limit on q35 is 4096 (288 before QEMU 8 with KVM); the host check says more
 
 
 class Where(StrEnum):
@@ -66,10 +68,11 @@ class CpuMemoryChange:
 
 
 def _count(text: str, field: str, errors: dict[str, str]) -> int | None:
-    if not text.strip().isdigit() or int(text) < 1:
-        errors[field] = "a whole number, 1 or more"
+    value = numbers.count(text, 1, MAX_VCPUS)
+    if isinstance(value, numbers.Refused):
+        errors[field] = str(value)
         return None
-    return int(text)
+    return value
 
 
 def _size(text: str, field: str, errors: dict[str, str]) -> int | None:

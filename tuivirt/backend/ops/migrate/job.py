@@ -68,44 +68,53 @@ def migrate_guest(
     """Move the guest; its report. Aborted: ``Cancelled`` (the guest runs on as it was)."""
     dom = source.lookupByUUIDString(uuid)
     running = bool(dom.isActive())
-    failure: list[libvirt.libvirtError] = []
+    moved: list[libvirt.virDomain] = []
+    failure: list[Exception] = []
 
     def run() -> None:
         try:
-            dom.migrate3(target, parameters(options, running), flags(options, running))
-        except libvirt.libvirtError as exc:
+            moved.append(dom.migrate3(target, parameters(options, running), flags(options, running)))
+        except Exception as exc:  # any failure (an OverflowError too) is the report, never "done"
             failure.append(exc)
 
     mover = threading.Thread(target=run, name=f"migrate {dom.name()}", daemon=True)
     mover.start()
     aborted = postcopied = downtime_set = False
     progress: MigrationProgress | None = None
-    while mover.is_alive():
-        mover.join(POLL_SECONDS)
-        if not mover.is_alive() or not running:
-            continue
-        # Each call may fail because the job has just ended (or not yet begun): tried again at the
-        # next poll, or moot once the mover is done.
-        with contextlib.suppress(libvirt.libvirtError):
-            if control.abort.is_set() and not aborted:
-                dom.abortJob()
-                aborted = True
-        with contextlib.suppress(libvirt.libvirtError):
-            if control.postcopy.is_set() and not postcopied and not aborted:
-                dom.migrateStartPostCopy(0)
-                postcopied = True
-        with contextlib.suppress(libvirt.libvirtError):
-            progress = progress_of(dom.jobStats(0), postcopied)
-            if progress is not None:
-                control.report(progress)
-        with contextlib.suppress(libvirt.libvirtError):
-            if options.max_downtime_ms and not downtime_set and progress is not None:
-                dom.migrateSetMaxDowntime(options.max_downtime_ms, 0)  # QEMU takes it per job
-                downtime_set = True
+    # Each call may fail because the job has just ended (or not yet begun): tried again at the next
+    # poll, or moot once the mover is done. Any exception is suppressed here, not only libvirt's: one
+    # escaping this loop would let the caller close the connections while the mover is inside
+    # migrate3, which ends the process (a segmentation fault in libvirt).
+    probe = contextlib.suppress(Exception)
+    try:
+        while mover.is_alive():
+            mover.join(POLL_SECONDS)
+            if not mover.is_alive() or not running:
+                continue
+            with probe:
+                if control.abort.is_set() and not aborted:
+                    dom.abortJob()
+                    aborted = True
+            with probe:
+                if control.postcopy.is_set() and not postcopied and not aborted:
+                    dom.migrateStartPostCopy(0)
+                    postcopied = True
+            with probe:
+                progress = progress_of(dom.jobStats(0), postcopied)
+                if progress is not None:
+                    control.report(progress)
+            with probe:
+                if options.max_downtime_ms and not downtime_set and progress is not None:
+                    dom.migrateSetMaxDowntime(options.max_downtime_ms, 0)  # QEMU takes it per job
+                    downtime_set = True
+    finally:
+        mover.join()  # (the connections close after this returns: never under migrate3)
     if failure:
         if aborted:
             raise Cancelled("aborted; the guest is on its host as it was")
         raise failure[0]
+    if not moved:  # (cannot happen: migrate3 returns a domain or raises) never report a move unseen
+        raise RuntimeError(f"libvirt did not confirm that {dom.name()} moved to {target_name}")
     kept = " (its disks copied; the source's files stay)" if options.copy_storage and running else ""
     where = "running" if running else "defined"
     return f"{dom.name()} is {where} on {target_name} now{kept}"

@@ -8,6 +8,9 @@ from urllib.parse import urlsplit
 
 import libvirt
 
+MAX_DOWNTIME_MS = 2_000_000  # QEMU refuses more than 2,000 s
+MAX_BANDWIDTH_MIB = 1_048_576  # 1 TiB/s; libvirt's parameter is an unsigned long long of MiB/s
+
 
 @dataclass(frozen=True)
 class MigrationOptions:
@@ -20,6 +23,13 @@ class MigrationOptions:
     max_downtime_ms: int = 0  # 0: libvirt's default (300 ms)
     bandwidth_mib: int = 0  # MiB/s, 0: no limit
     address: str = ""  # where the target takes the migration stream; "": libvirt asks the target
+
+    def __post_init__(self) -> None:
+        # A number past these once overflowed inside migrate3 (a C unsigned long): refused here.
+        if not 0 <= self.max_downtime_ms <= MAX_DOWNTIME_MS:
+            raise ValueError(f"max downtime {self.max_downtime_ms} ms: 0 to {MAX_DOWNTIME_MS}")
+        if not 0 <= self.bandwidth_mib <= MAX_BANDWIDTH_MIB:
+            raise ValueError(f"bandwidth {self.bandwidth_mib} MiB/s: 0 to {MAX_BANDWIDTH_MIB}")
 
 
 def flags(options: MigrationOptions, running: bool) -> int:
