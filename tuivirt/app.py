@@ -89,6 +89,7 @@ class TuivirtApp(App[None]):
         install_guard()
         self.config = config or Config()
         self._warnings = list(warnings)
+        self.crash_file: Path | None = None  # where the traceback of an internal error went
         host_list = HostList(hosts, config_file or config_path(), saved_uris)
         self.fleet = Fleet(host_list, refresh=refresh or self.config.refresh, readonly=readonly)
         # Keys active at once on the main screen: the screen, the tables, a console pane, the filter.
@@ -123,7 +124,7 @@ class TuivirtApp(App[None]):
         points to the traceback, kept in a file: the terminal is not flooded with locals that
         may hold guests' text. cli.main then exits 1."""
         self.bell()
-        path = crash_report(traceback.format_exc())
+        path = self.crash_file = crash_report(traceback.format_exc())
         self._exit_renderables.append(
             Text(f"tuivirt stopped on an internal error; the traceback is in {path}", style="bold red")
             if path

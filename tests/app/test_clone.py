@@ -1,5 +1,5 @@
 """`C`: clone a guest on the test driver, driven by keys: full and linked, the checks of the form,
-and the refusal for a running guest."""
+the refusal for a running or paused guest, and the guest read again at submit."""
 
 from __future__ import annotations
 
@@ -100,7 +100,29 @@ async def test_a_running_guest_is_not_cloned_and_says_why() -> None:
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(80, 24)) as pilot:
         await press_clone(pilot, app, "web-01")
-        await wait_until(
-            pilot, lambda: "Clone web-01: it is running: shut it down or pause it first" in notes(app)
-        )
+        await wait_until(pilot, lambda: "Clone web-01: it is running: shut it down first" in notes(app))
         assert not isinstance(app.screen, CloneFormScreen)
+
+
+async def test_a_paused_guest_is_refused_up_front() -> None:
+    """QEMU keeps a paused guest's disks locked: every clone of one failed after the form."""
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_clone(pilot, app, "web-03")
+        await wait_until(pilot, lambda: "Clone web-03: it is paused: shut it down first" in notes(app))
+        assert not isinstance(app.screen, CloneFormScreen)
+
+
+async def test_the_guest_is_read_again_at_submit() -> None:
+    """Started outside after the form opened: refused then, and nothing made."""
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_clone(pilot, app, "ci-worker-02")
+        await wait_until(pilot, lambda: isinstance(app.screen, CloneFormScreen))
+        on_host(app, lambda conn: conn.lookupByName("ci-worker-02").create())  # as virsh start would
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "it is running: shut it down first" in notes(app))
+        assert "nothing was made" in notes(app)
+        assert key_of(app.main.table, "ci-worker-02-clone") is None
+        volumes = on_host(app, lambda conn: conn.storagePoolLookupByName("demo-pool").listVolumes())
+        assert "ci-worker-02-clone.qcow2" not in volumes

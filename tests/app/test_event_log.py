@@ -47,13 +47,15 @@ async def test_events_and_actions_are_logged_kept_and_lead_to_the_guest() -> Non
         log = app.screen
         rows = log.query_one(DataTable)
         await wait_until(pilot, lambda: rows.row_count >= 3)
-        await wait_until(pilot, lambda: rows.get_row_at(rows.row_count - 1)[4] == "down: an earlier run's")
-        newest = {rows.get_row_at(0)[4], rows.get_row_at(1)[4]}  # newest first, in either order
+        await wait_until(
+            pilot, lambda: str(rows.get_row_at(rows.row_count - 1)[4]) == "down: an earlier run's"
+        )
+        newest = {str(rows.get_row_at(0)[4]), str(rows.get_row_at(1)[4])}  # newest first, in either order
         assert newest == {f"Pause: done ({getpass.getuser()})", "paused (by us)"}
         rows.move_cursor(row=1)
         chosen = rows.get_row_at(1)
         app.fleet.events.append([Event(time.time(), "demo", "host", "a newer one")])
-        await wait_until(pilot, lambda: rows.get_row_at(0)[4] == "a newer one")
+        await wait_until(pilot, lambda: str(rows.get_row_at(0)[4]) == "a newer one")
         assert rows.get_row_at(rows.cursor_row) == chosen  # the cursor stayed on its event
         log.query_one("#log-filter", Input).value = "paused"
         await wait_until(pilot, lambda: rows.row_count == 1)

@@ -83,6 +83,12 @@ async def test_define_checks_the_subnet_and_range() -> None:
         await set_value("subnet", "10.1.2.0/33")
         assert "an IPv4 subnet" in why(form, "subnet")
         await set_value("subnet", "10.1.2.0/24")
+        # The offered range moved with the subnet (it once stayed on 192.168.100.x).
+        assert (fields["dhcp_start"].value, fields["dhcp_end"].value) == ("10.1.2.2", "10.1.2.254")  # type: ignore[attr-defined]
+        await set_value("subnet", "127.0.0.0/8")
+        assert why(form, "subnet") == "127.0.0.0/8 is the host's loopback"
+        await set_value("subnet", "10.1.2.0/24")
+        await set_value("dhcp_start", "10.9.9.9")
         assert "outside 10.1.2.0/24" in why(form, "dhcp_start")
         await set_value("dhcp_start", "10.1.2.1")
         assert "the host's own address" in why(form, "dhcp_start")

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -218,6 +219,7 @@ async def test_upload_and_download_are_byte_identical(
             await wait_until(pilot, lambda: f"downloaded to {back}" in notes(app), timeout=60)
             assert sha256(back) == sha256(source)
             assert not Path(f"{back}.part").exists()
+            assert stat.S_IMODE(back.stat().st_mode) == 0o600  # (was 0644: a world-readable disk copy)
 
             await pilot.press("d")
             await pilot.press("y")

@@ -59,3 +59,27 @@ def test_snapshots_must_be_ticked(conn: libvirt.virConnect) -> None:
     assert dom.isActive()  # untouched
     delete_guest(conn, dom.UUIDString(), DeleteOptions(snapshot_metadata=True))
     assert "web-02" not in [d.name() for d in conn.listAllDomains()]
+
+
+def test_a_linked_clones_base_is_never_deleted_with_its_guest(conn: libvirt.virConnect) -> None:
+    """Deleting a guest "with storage" once took its linked clone's base: the clone no longer started."""
+    pool = conn.storagePoolLookupByName("demo-pool")
+    base = pool.storageVolLookupByName("backup.qcow2").path()
+    overlay = pool.createXML(
+        "<volume><name>backup-linked.qcow2</name><capacity unit='GiB'>1</capacity>"
+        f"<target><format type='qcow2'/></target><backingStore><path>{base}</path>"
+        "<format type='qcow2'/></backingStore></volume>"
+    )
+    conn.defineXML(
+        "<domain type='test'><name>backup-linked</name><memory>65536</memory><os><type>hvm</type></os>"
+        f"<devices><disk type='file' device='disk'><source file='{overlay.path()}'/>"
+        "<target dev='vda'/></disk></devices></domain>"
+    )
+    uuid = conn.lookupByName("backup").UUIDString()
+    plan = plan_delete(conn, uuid)
+    assert [d.needed_by for d in plan.disks] == [("backup-linked",)]  # the dialog says so, and greys it
+    with pytest.raises(DeleteRefused, match="needed by backup-linked"):
+        delete_guest(conn, uuid, DeleteOptions(volumes=plan.disks))
+    assert "backup.qcow2" in volumes(conn) and conn.lookupByName("backup")  # nothing was changed
+    delete_guest(conn, uuid, DeleteOptions())  # without its volume it may go
+    assert "backup.qcow2" in volumes(conn)

@@ -153,6 +153,9 @@ def test_nic_rules(conn: libvirt.virConnect) -> None:
     assert check_nic(replace(request, mac="53:54:00:00:00:99"), offer, macs) == {
         "mac": "a multicast address (odd first byte)"
     }
+    assert check_nic(replace(request, mac="00:00:00:00:00:00"), offer, macs) == {
+        "mac": "the all-zero address is no interface's"
+    }
     assert check_nic(replace(request, mac="52:54"), offer, macs) == {
         "mac": "six hex pairs: 52:54:00:12:34:56"
     }

@@ -72,20 +72,22 @@ def test_revert_brings_back_the_recorded_state_or_keeps_it_paused(conn: libvirt.
 
 
 @pytest.mark.parametrize(
-    ("mode", "left"),
+    ("mode", "left", "said"),
     [
-        (DeleteMode.ALONE, [(0, "root"), (1, "b"), (1, "c")]),  # a's child moves up to root
-        (DeleteMode.WITH_CHILDREN, [(0, "root"), (1, "c")]),
-        (DeleteMode.CHILDREN_ONLY, [(0, "root"), (1, "a"), (1, "c")]),
+        (DeleteMode.ALONE, [(0, "root"), (1, "b"), (1, "c")], "deleted a"),  # a's child moves up to root
+        (DeleteMode.WITH_CHILDREN, [(0, "root"), (1, "c")], "deleted a, b"),
+        (DeleteMode.CHILDREN_ONLY, [(0, "root"), (1, "a"), (1, "c")], "deleted b; a stays"),
     ],
 )
-def test_delete_in_each_mode(conn: libvirt.virConnect, mode: DeleteMode, left: list[tuple[int, str]]) -> None:
+def test_delete_in_each_mode_says_what_went(
+    conn: libvirt.virConnect, mode: DeleteMode, left: list[tuple[int, str]], said: str
+) -> None:
     web = uuid_of(conn, "web-01")
     for name, parent in [("root", None), ("a", "root"), ("b", "a"), ("c", "root")]:
         if parent is not None:
             revert_snapshot(conn, web, parent)
         create_snapshot(conn, web, SnapshotRequest(name))
-    delete_snapshot(conn, web, "a", mode)
+    assert delete_snapshot(conn, web, "a", mode) == said
     assert [(depth, name) for depth, name, _current in tree(conn, web)] == left
 
 

@@ -93,8 +93,11 @@ class PlainCheckbox(Checkbox):
         super().__init__(plain(label), value, **kwargs)
 
 
-# C0 controls but none (strips hold no newlines), DEL and C1: each becomes U+FFFD on the terminal.
-_CONTROLS = {code: "\ufffd" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+# C0 controls (strips hold no newlines), DEL and C1, and the characters that reorder or break what
+# follows them (bidi marks and overrides, line and paragraph separators): each becomes U+FFFD. An
+# Input shows its value raw, for editing: there the guard is what keeps them off the terminal.
+_REORDERING = [0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
+_CONTROLS = {code: "\ufffd" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0), *_REORDERING]}
 
 
 def _guarded_render(self: Strip, console: Console) -> str:

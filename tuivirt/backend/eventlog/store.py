@@ -180,9 +180,9 @@ class EventStore:
             folder.chmod(0o700)
 
     def _first_writer(self) -> bool:
-        """Whether this instance holds events.lock (kept for its life): the one that writes
+        """Whether this instance holds events.lock (kept until close()): the one that writes
         libvirt's events."""
-        if self._writes_events is None:
+        if not self._writes_events:  # (tried again each time: the holder may have quit since)
             fd = _open_private(self.path.with_name("events.lock"), os.O_RDWR | os.O_CREAT)
             lock_file = os.fdopen(fd, "r+b")
             try:
@@ -204,7 +204,7 @@ class EventStore:
         with contextlib.suppress(FileNotFoundError):
             if os.lstat(self.path).st_size >= self.cap:
                 os.replace(self.path, self.rotated)  # (a rename: a link there is moved, not followed)
-        fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        fd = _open_private(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)  # (read: the last byte)
         with os.fdopen(fd, "ab") as file:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":

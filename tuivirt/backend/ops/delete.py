@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libvirt
 
 from tuivirt.backend.live.connection import describe_error
+from tuivirt.backend.ops.storage.volumes import disk_users, overlay_users
 
 
 class DeleteRefused(Exception):
@@ -22,6 +24,7 @@ class GuestStorage:
     source: str  # the path, or pool/volume
     pool: str = ""
     volume: str = ""
+    needed_by: tuple[str, ...] = ()  # other guests whose disk is it or reads it (a linked clone's base)
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,38 @@ def plan_delete(conn: libvirt.virConnect, uuid: str) -> DeletePlan:
     dom = conn.lookupByUUIDString(uuid)
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     root = ET.fromstring(xml)
+    disks = guest_disks(xml)
+    with contextlib.suppress(libvirt.libvirtError):  # (a plan without the names: delete_guest checks again)
+        disks = _with_dependents(conn, dom.name(), disks)
     return DeletePlan(
-        disks=guest_disks(xml),
+        disks=disks,
         snapshots=dom.snapshotNum(0),
         has_nvram=root.find("os/nvram") is not None,
         active=bool(dom.isActive()),
     )
+
+
+def _with_dependents(
+    conn: libvirt.virConnect, name: str, disks: tuple[GuestStorage, ...]
+) -> tuple[GuestStorage, ...]:
+    paths = {}
+    for disk in disks:
+        with contextlib.suppress(libvirt.libvirtError):  # not a volume libvirt knows: not offered
+            paths[disk] = _lookup_volume(conn, disk).path()
+    return tuple(
+        replace(disk, needed_by=tuple(sorted(users)))
+        if disk in paths and (users := _needed(conn, {paths[disk]}, name).get(paths[disk]))
+        else disk
+        for disk in disks
+    )
+
+
+def _needed(conn: libvirt.virConnect, paths: set[str], name: str) -> dict[str, set[str]]:
+    """Path -> the other guests (not ``name``) whose disk is it or an overlay of it."""
+    shared, _running = disk_users(conn)
+    overlays = overlay_users(conn, paths)
+    needed = {path: (overlays.get(path, set()) | shared.get(path, set())) - {name} for path in paths}
+    return {path: users for path, users in needed.items() if users}
 
 
 def _lookup_volume(conn: libvirt.virConnect, disk: GuestStorage) -> libvirt.virStorageVol:
@@ -104,6 +133,14 @@ def delete_guest(conn: libvirt.virConnect, uuid: str, options: DeleteOptions) ->
             volumes.append((disk, _lookup_volume(conn, disk)))
         except libvirt.libvirtError as exc:
             result.problems.append(f"{disk.source}: {describe_error(exc)}")
+    # The storage screen's own guard: a volume another guest's disk reads (a linked clone's base)
+    # or has as its disk is never deleted with this guest.
+    paths = {volume.path(): disk for disk, volume in volumes}
+    if broken := _needed(conn, set(paths), dom.name()):
+        raise DeleteRefused(
+            "; ".join(f"{paths[p].source} is needed by {', '.join(sorted(u))}" for p, u in broken.items())
+            + ": untick it (the guest can go without it), or delete those guests first"
+        )
     flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
     if options.snapshot_metadata:
         flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA

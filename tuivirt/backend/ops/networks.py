@@ -4,12 +4,15 @@ routed or isolated network with its subnet checked against the host's others; th
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import libvirt
 
@@ -188,7 +191,63 @@ class NetworkRequest:
     dhcp_end: str = ""
 
 
-def check_network(request: NetworkRequest, existing: list[NetworkInfo]) -> dict[str, str]:
+def special_range(subnet: ipaddress.IPv4Network) -> str:
+    """Why ``subnet`` is no network for guests ("" when it is one)."""
+    address = subnet.network_address
+    if subnet.prefixlen < 8:
+        return "wider than /8 (0.0.0.0/0 is the default route)"
+    for test, words in (
+        (address.is_unspecified, "0.0.0.0/8 is 'this network', not one to hand out"),
+        (address.is_loopback, "127.0.0.0/8 is the host's loopback"),
+        (address.is_link_local, "169.254.0.0/16 is link-local"),
+        (address.is_multicast, "224.0.0.0/4 is multicast"),
+        (address.is_reserved, "240.0.0.0/4 is reserved"),
+    ):
+        if test:
+            return words
+    return ""
+
+
+def local_routes(uri: str, table: str = "/proc/net/route") -> list[tuple[str, ipaddress.IPv4Network]] | None:
+    """The routes of this machine, (interface, subnet) but the default route, when ``uri`` is a host
+    on this machine; None for a remote host (its routes are not known here: libvirt checks its main
+    table when the network starts)."""
+    parts = urlsplit(uri)
+    if parts.scheme.startswith("test") or (parts.hostname or "localhost") not in ("localhost", "127.0.0.1"):
+        return None
+    routes = []
+    try:
+        lines = Path(table).read_text().splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        with contextlib.suppress(ValueError, OverflowError):
+            # Destination and mask: the address's bytes, little-endian, in hex.
+            destination, mask = (
+                ipaddress.IPv4Address(int(f, 16).to_bytes(4, "little")) for f in (fields[1], fields[7])
+            )
+            subnet = ipaddress.IPv4Network(f"{destination}/{mask}", strict=False)
+            if subnet.prefixlen:
+                routes.append((fields[0], subnet))
+    return routes
+
+
+def dhcp_range(subnet: ipaddress.IPv4Network) -> tuple[str, str]:
+    """DHCP over the subnet but the host's first address: .2 to the last before broadcast."""
+    hosts = subnet.num_addresses - 2
+    if hosts < 2:
+        return "", ""
+    return str(subnet.network_address + 2), str(subnet.broadcast_address - 1)
+
+
+def check_network(
+    request: NetworkRequest,
+    existing: list[NetworkInfo],
+    routes: list[tuple[str, ipaddress.IPv4Network]] | None = None,
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not NETWORK_NAME.match(request.name):
         errors["name"] = "letters, digits and _ . + - (a letter or digit first)"
@@ -202,6 +261,13 @@ def check_network(request: NetworkRequest, existing: list[NetworkInfo]) -> dict[
     if subnet.prefixlen > 30:
         errors["subnet"] = "too small: /30 at most"
         return errors
+    if why := special_range(subnet):
+        errors["subnet"] = why
+        return errors
+    for interface, route in routes or ():
+        if subnet.overlaps(route):
+            errors["subnet"] = f"overlaps the host's route {route} on {interface}"
+            return errors
     for other in existing:
         if other.subnet and subnet.overlaps(ipaddress.IPv4Network(other.subnet)):
             errors["subnet"] = f"overlaps {other.name} ({other.subnet})"
@@ -232,17 +298,18 @@ def check_network(request: NetworkRequest, existing: list[NetworkInfo]) -> dict[
     return errors
 
 
-def suggested_request(existing: list[NetworkInfo]) -> NetworkRequest:
-    """The first 192.168.N.0/24 free on the host, with DHCP on .2-.254."""
+def suggested_request(
+    existing: list[NetworkInfo], routes: list[tuple[str, ipaddress.IPv4Network]] | None = None
+) -> NetworkRequest:
+    """The first 192.168.N.0/24 free on the host (its networks and its routes), with DHCP on .2-.254."""
     taken = [ipaddress.IPv4Network(n.subnet) for n in existing if n.subnet]
+    taken += [route for _interface, route in routes or ()]
     names = {n.name for n in existing}
     name = next(f"net{i}" for i in range(1, 1000) if f"net{i}" not in names)
     for third in range(100, 255):
         subnet = ipaddress.IPv4Network(f"192.168.{third}.0/24")
         if not any(subnet.overlaps(t) for t in taken):
-            return NetworkRequest(
-                name, NetworkMode.NAT, str(subnet), f"192.168.{third}.2", f"192.168.{third}.254"
-            )
+            return NetworkRequest(name, NetworkMode.NAT, str(subnet), *dhcp_range(subnet))
     return NetworkRequest(name, NetworkMode.NAT, "", "", "")
 
 

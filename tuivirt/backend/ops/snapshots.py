@@ -224,12 +224,23 @@ def revert_snapshot(conn: libvirt.virConnect, uuid: str, name: str, *, paused: b
     dom.revertToSnapshot(snapshot, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED if paused else 0)
 
 
-def delete_snapshot(conn: libvirt.virConnect, uuid: str, name: str, mode: DeleteMode) -> None:
+def delete_snapshot(conn: libvirt.virConnect, uuid: str, name: str, mode: DeleteMode) -> str:
+    """What libvirt deleted, by name, as its snapshot list says after ("Children" once reported the
+    parent deleted: it stays, its children go)."""
     dom = conn.lookupByUUIDString(uuid)
     busy = block_jobs(dom)
     if busy:
         raise ValueError(f"a block job runs on {', '.join(busy)}: wait for it to end")
+    before = [s.getName() for s in dom.listAllSnapshots(0)]
     dom.snapshotLookupByName(name, 0).delete(DELETE_FLAGS[mode])
+    after = {s.getName() for s in dom.listAllSnapshots(0)}
+    gone = [n for n in before if n not in after]
+    if not gone:
+        return "nothing was deleted (it has no children)" if mode is DeleteMode.CHILDREN_ONLY else "none gone"
+    words = f"deleted {', '.join(gone)}"
+    if mode is DeleteMode.METADATA_ONLY:
+        words = f"libvirt forgot {', '.join(gone)} (the disk data stays)"
+    return words + (f"; {name} stays" if name in after else "")
 
 
 def block_jobs(dom: libvirt.virDomain) -> list[str]:

@@ -47,9 +47,13 @@ class DeleteScreen(Keymapped, ModalScreen[dict[str, DeleteOptions] | None]):
             with VerticalScroll(id="delete-options"):
                 for widget_id, (target, disk) in self._volumes.items():
                     owner = f"{target.name}: " if len(self._targets) > 1 else ""
-                    yield PlainCheckbox(
-                        f"also delete volume {owner}{disk.target} {disk.source}", id=widget_id
-                    )
+                    label = f"also delete volume {owner}{disk.target} {disk.source}"
+                    if disk.needed_by:  # a linked clone's base: the storage screen refuses it too
+                        users = ", ".join(disk.needed_by)
+                        label = f"kept: {owner}{disk.target} {disk.source} is needed by {users}"
+                    box = PlainCheckbox(label, id=widget_id)
+                    box.disabled = bool(disk.needed_by)
+                    yield box
                 if snapshots := sum(t.plan.snapshots for t in self._targets):
                     # The snapshots screen's "Record" delete: the same act, in the same words.
                     label = f"also forget its {snapshots} snapshot(s) (record only)"

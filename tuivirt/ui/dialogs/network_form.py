@@ -3,6 +3,9 @@ against the host's other networks (an overlapping subnet is refused, naming the 
 
 from __future__ import annotations
 
+import ipaddress
+
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select
@@ -12,6 +15,7 @@ from tuivirt.backend.ops.networks import (
     NetworkMode,
     NetworkRequest,
     check_network,
+    dhcp_range,
     suggested_request,
 )
 from tuivirt.ui.dialogs.device_form import DeviceFormScreen
@@ -27,13 +31,21 @@ MODE_HINTS = {
 
 
 class NetworkFormScreen(DeviceFormScreen[NetworkRequest]):
-    def __init__(self, host: str, existing: list[NetworkInfo]) -> None:
+    def __init__(
+        self,
+        host: str,
+        existing: list[NetworkInfo],
+        routes: list[tuple[str, ipaddress.IPv4Network]] | None = None,
+    ) -> None:
         super().__init__()
         self._host = host
         self._existing = existing
+        self._routes = routes  # None: a remote host, whose routes libvirt checks at start
+        self._dhcp_for = ""  # the subnet the DHCP fields were filled for (they follow it)
 
     def compose(self) -> ComposeResult:
-        offer = suggested_request(self._existing)
+        offer = suggested_request(self._existing, self._routes)
+        self._dhcp_for = offer.subnet
         with Vertical(classes="dialog", id="device-form"):
             yield PlainLabel(f"New network on {self._host}", classes="dialog-title")
             yield Plain(
@@ -61,9 +73,21 @@ class NetworkFormScreen(DeviceFormScreen[NetworkRequest]):
             value("dhcp_end"),
         )
 
+    @on(Input.Changed, "#subnet")
+    def _subnet_changed(self, event: Input.Changed) -> None:
+        """The DHCP range moves with the subnet while it is the one offered for the last subnet."""
+        try:
+            old, new = (ipaddress.IPv4Network(s, strict=True) for s in (self._dhcp_for, event.value.strip()))
+        except ValueError:
+            return
+        start, end = (self.query_one(f"#{f}", Input) for f in ("dhcp_start", "dhcp_end"))
+        if (start.value, end.value) == dhcp_range(old) and old != new:
+            start.value, end.value = dhcp_range(new)
+            self._dhcp_for = str(new)
+
     def check(self) -> dict[str, str]:
         request = self.request()
-        errors = check_network(request, self._existing)
+        errors = check_network(request, self._existing, self._routes)
         taken = ", ".join(f"{n.name} {n.subnet}" for n in self._existing if n.subnet)
         show_reasons(
             self, errors, {"subnet": f"taken: {taken}" if taken else "", "mode": MODE_HINTS[request.mode]}

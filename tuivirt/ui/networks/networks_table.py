@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.ops import networks
-from tuivirt.backend.ops.networks import NetworkInfo, NetworkRequest
+from tuivirt.backend.ops.networks import NetworkInfo, NetworkRequest, local_routes
 from tuivirt.format import yes_no
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.network_form import NetworkFormScreen
@@ -131,7 +131,8 @@ class NetworksTable(SnapshotTable[NetworkRow]):
                 work = partial(networks.define_network, request=request)
                 change(self, self._fleet, uri, work, f"Define network {request.name}")
 
-        self.app.push_screen(NetworkFormScreen(self._fleet.host_name(uri), existing), chosen)
+        form = NetworkFormScreen(self._fleet.host_name(uri), existing, local_routes(uri))
+        self.app.push_screen(form, chosen)
 
     def action_delete(self) -> None:
         row = self.selected()

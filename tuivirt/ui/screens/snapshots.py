@@ -111,7 +111,9 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         def job() -> str:
             target = self._target
             result = self._fleet.call(target.host_uri, work, what=what, changes=True, guest=target.uuid)
-            return f"{what}: done, {result.note}" if isinstance(result, SnapshotTaken) else f"{what}: done"
+            if isinstance(result, SnapshotTaken):
+                return f"{what}: done, {result.note}"
+            return f"{what}: {result}" if isinstance(result, str) else f"{what}: done"
 
         call_host(self, job, SnapshotChanged, group="snapshots")
 
@@ -234,7 +236,12 @@ class SnapshotsScreen(Keymapped, Screen[None]):
             if choice and choice in DeleteMode.__members__:
                 mode = DeleteMode[choice]
                 work = partial(delete_snapshot, uuid=self._target.uuid, name=snapshot.name, mode=mode)
-                self._change(work, f"Delete snapshot {snapshot.name} of {self._target.name}")
+                what = {
+                    DeleteMode.CHILDREN_ONLY: f"Delete the children of snapshot {snapshot.name}",
+                    DeleteMode.WITH_CHILDREN: f"Delete snapshot {snapshot.name} and its children",
+                    DeleteMode.METADATA_ONLY: f"Forget snapshot {snapshot.name}",
+                }.get(mode, f"Delete snapshot {snapshot.name}")
+                self._change(work, f"{what} of {self._target.name}")
 
         self.app.push_screen(ChoiceScreen("Delete a snapshot?", body, DELETE_CHOICES), chosen)
 

@@ -54,6 +54,8 @@ def check_nic(request: NicRequest, offer: HostOffer, taken_macs: frozenset[str])
             errors["mac"] = "six hex pairs: 52:54:00:12:34:56"
         elif int(mac[:2], 16) & 1:
             errors["mac"] = "a multicast address (odd first byte)"
+        elif mac == "00:00:00:00:00:00":
+            errors["mac"] = "the all-zero address is no interface's"
         elif mac in taken_macs:
             errors["mac"] = "already used on this host"
     if request.kind == "network" and request.source not in offer.networks:

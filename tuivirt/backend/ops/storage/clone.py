@@ -15,7 +15,13 @@ from pathlib import PurePosixPath
 import libvirt
 
 from tuivirt.backend.live.connection import describe_error
-from tuivirt.backend.ops.storage.clone_source import CloneMode, CloneRequest, CloneSource, SourceDisk
+from tuivirt.backend.ops.storage.clone_source import (
+    CloneMode,
+    CloneRequest,
+    CloneSource,
+    SourceDisk,
+    submit_refusal,
+)
 from tuivirt.backend.ops.storage.progress import Cancelled, Meter
 from tuivirt.backend.ops.storage.volumes import volume_xml
 
@@ -195,4 +201,6 @@ def clone_guest(
     meter: Meter,
     peek: Peek | None = None,
 ) -> str:
+    if refusal := submit_refusal(conn, source):
+        raise ValueError(f"{refusal}; nothing was made")
     return Cloner(conn, source, request, meter).run(peek)

@@ -18,7 +18,9 @@ from tuivirt.format import format_bytes
 
 GUEST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 OVERLAY_ROOM = 1024 * 1024  # a new qcow2 overlay's header and first tables: little, but not nothing
-CLONABLE_STATES = (DomainState.SHUTOFF, DomainState.PAUSED, DomainState.CRASHED)
+# Not paused: QEMU keeps its write lock on a paused guest's disks, and qemu-img refuses to read them
+# ("Failed to get shared 'write' lock"): every clone of a paused guest failed.
+CLONABLE_STATES = (DomainState.SHUTOFF, DomainState.CRASHED)
 
 
 class CloneMode(StrEnum):
@@ -114,8 +116,26 @@ def clone_refusal(state: DomainState) -> str:
     """Why a guest in ``state`` cannot be cloned now, or ""."""
     if state in CLONABLE_STATES:
         return ""
+    if state is DomainState.PAUSED:
+        return "it is paused: shut it down first (QEMU keeps its disks locked while it is paused)"
     why = "a running guest's disks change while they are copied"
-    return f"it is {state.label}: shut it down or pause it first ({why})"
+    return f"it is {state.label}: shut it down first ({why})"
+
+
+def submit_refusal(conn: libvirt.virConnect, source: CloneSource) -> str:
+    """Why the clone cannot go ahead now, read again at submit: the guest started outside since
+    the form opened, was undefined, or its definition changed (a stale XML would be cloned)."""
+    try:
+        now = read_clone_source(conn, source.uuid)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return f"{source.name} is gone from the host (undefined since the form opened)"
+        raise
+    if refusal := clone_refusal(now.state):
+        return refusal
+    if now.xml != source.xml:
+        return f"the definition of {source.name} changed since the form opened: press C again"
+    return ""
 
 
 def space_needed(source: CloneSource, request: CloneRequest) -> dict[str, int]:

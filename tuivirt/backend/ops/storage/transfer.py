@@ -177,7 +177,8 @@ def download(conn: libvirt.virConnect, pool_name: str, name: str, path: str, met
     volume = conn.storagePoolLookupByName(pool_name).storageVolLookupByName(name)
     size = volume.infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[2]  # the file's length on the host
     part = path + ".part"
-    file = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    # 0600, the .part too: a copy of a guest's disk is as private as the volume (0600 on the host).
+    file = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     stream = conn.newStream(0)
     try:
         try:

@@ -70,6 +70,27 @@ def _backing_path(root: ET.Element) -> str:
     return root.findtext("backingStore/path", "") or ""
 
 
+def overlay_users(conn: libvirt.virConnect, bases: set[str]) -> dict[str, set[str]]:
+    """Base path -> names of the guests whose disk is an overlay of it, at any depth (a linked
+    clone's disk, a clone of a clone): deleting the base breaks them."""
+    backing: dict[str, str] = {}  # overlay path -> the path it reads
+    for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
+        for volume in pool.listAllVolumes(0):
+            base = _backing_path(ET.fromstring(volume.XMLDesc(0)))
+            if base:
+                backing[volume.path()] = base
+    users, _running = disk_users(conn)
+    found: dict[str, set[str]] = defaultdict(set)
+    for overlay in backing:
+        seen, base = {overlay}, backing[overlay]
+        while base not in seen:  # (a loop in broken metadata ends here)
+            if base in bases:
+                found[base] |= users.get(overlay, set())
+            seen.add(base)
+            base = backing.get(base, base)
+    return found
+
+
 def list_volumes(conn: libvirt.virConnect, pool_name: str) -> list[VolumeInfo]:
     """The pool's volumes; a volume that is the backing file of another (a linked clone's base)
     counts as used by that one's guests."""
