@@ -77,6 +77,25 @@ async def test_lifecycle_keys(guest: str, keys: list[str], expected_label: str, 
         assert any("done" in str(n.message) for n in app._notifications)
 
 
+async def test_done_is_said_when_the_row_shows_it() -> None:
+    """ "Start: done" once came ~150 ms before the row said running: `c` pressed then was refused."""
+    app = TuivirtApp([DEMO], refresh=3600)  # (no poll to catch up: the lifecycle event does)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "backup")
+        shown_then: list[tuple[str, str | None]] = []
+        real_notify = app.notify
+
+        def notify(message: str, **kwargs: Any) -> None:
+            shown_then.append((str(message), state_of(table, "backup")))
+            real_notify(message, **kwargs)
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("s")
+        await wait_until(pilot, lambda: any("Start: backup done" in m for m, _state in shown_then))
+        assert [state for m, state in shown_then if "Start: backup done" in m] == ["running"]
+
+
 def reports(app: TuivirtApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 

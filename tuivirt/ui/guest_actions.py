@@ -29,6 +29,8 @@ from tuivirt.ui.messages import ActionsFinished, GuestActionReturned
 from tuivirt.ui.pending import PendingActions
 from tuivirt.ui.widgets.domains_table import DomainsTable
 
+SETTLE_WAIT = 3.0  # seconds a report waits for the table to show what it says
+
 
 class DeletePlanned(HostReply[tuple[list[GuestTarget], list[DeleteTarget]]]):
     """Each guest's disks, snapshots and NVRAM, read before the delete dialog asks."""
@@ -147,6 +149,21 @@ class GuestActions(Widget):
 
     @on(ActionsFinished)
     def _report(self, message: ActionsFinished) -> None:
+        self._report_when_shown(message, time.monotonic() + SETTLE_WAIT)
+
+    def _report_when_shown(self, message: ActionsFinished, deadline: float) -> None:
+        """ "done" once the table agrees (the row says running after a start), so that the next key
+        meets the state the report announced; at the latest after SETTLE_WAIT (a shutdown request
+        the guest takes its time over is reported as done when libvirt took it)."""
+        settled = message.spec.settled
+        if settled and time.monotonic() < deadline:
+            rows = [self._table.item(r.target.key) for r in message.results if not r.error]
+            if any(row is not None and row.domain.state not in settled for row in rows):
+                self.set_timer(0.05, partial(self._report_when_shown, message, deadline))
+                return
+        self._say(message)
+
+    def _say(self, message: ActionsFinished) -> None:
         """One report per user action: what worked, and each failure with host and reason."""
         label = message.spec.label
         done = [r for r in message.results if not r.error]
