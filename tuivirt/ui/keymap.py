@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from textual import events
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
+from textual.widget import Widget
 
 Keymap = Mapping[str, str]
 
@@ -40,6 +41,21 @@ class Keymapped:
             # DOMNode keeps its bindings in _bindings; Textual offers no public way to replace them.
             node._bindings = BindingsMap(bindings_in_force(node))
             node.refresh_bindings()
+
+
+def readonly_twins(bindings: Iterable[BindingType], actions: set[str]) -> list[BindingType]:
+    """For each binding of ``actions``, a hidden twin on the same keys and id that says why the key
+    does nothing while tuivirt runs read-only: check_action hides the first, and Textual then tries
+    the next binding of the key. (A key that only hid once said nothing at all.)"""
+    return [
+        Binding(b.key, f"explain_readonly({b.description!r})", b.description, show=False, id=b.id)
+        for b in bindings
+        if isinstance(b, Binding) and b.action.split("(")[0] in actions
+    ]
+
+
+def explain_readonly(node: Widget, what: str) -> None:
+    node.notify(f"{what}: not available, tuivirt runs read-only (--readonly).")
 
 
 def bindings_in_force(node: DOMNode) -> list[Binding]:

@@ -16,6 +16,7 @@ from tuivirt.format import yes_no
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.network_form import NetworkFormScreen
 from tuivirt.ui.host_change import change
+from tuivirt.ui.keymap import explain_readonly, readonly_twins
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 from tuivirt.ui.widgets.table_layout import Column
 
@@ -62,16 +63,22 @@ class NetworksTable(SnapshotTable[NetworkRow]):
         Binding("n", "define", "New network", id="networks.define"),
         Binding("d,delete", "delete", "Delete", id="networks.delete"),
     ]
+    BINDINGS += readonly_twins(BINDINGS, {"start", "stop", "autostart", "define", "delete"})
 
     def __init__(self, fleet: Fleet, id: str | None = None) -> None:  # noqa: A002
         super().__init__(NETWORK_COLUMNS, tie_break=lambda row: (row.host, row.network.name), id=id)
         self._fleet = fleet
         self.sort_by("name")
 
+    def action_explain_readonly(self, what: str) -> None:
+        explain_readonly(self, what)
+
     def selected(self) -> NetworkRow | None:
         return self.item(self.cursor_key) if self.cursor_key else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_readonly":
+            return self._fleet.readonly
         row = self.selected()
         if action == "leases":
             return True

@@ -24,7 +24,7 @@ from tuivirt.format import printable
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
-from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.keymap import Keymapped, explain_readonly, readonly_twins
 from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 from tuivirt.ui.widgets.half_blocks import decode
@@ -70,6 +70,7 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         Binding("down", "pan(0, 1)", "Pan", show=False, id="screen.down"),
         Binding("escape,V", "app.pop_screen", "Back", id="screen.close"),
     ]
+    BINDINGS += readonly_twins(BINDINGS, {"type", "ctrl_alt_del", "keys", "combo"})
 
     def __init__(self, fleet: Fleet, target: GuestTarget) -> None:
         super().__init__()
@@ -78,6 +79,17 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         self.shots = 0  # screenshots shown (the tests count them)
         self._last_data = b""
         self._image_size = (0, 0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys to the guest need a connection that may write (libvirt refuses sendKey otherwise)."""
+        if action in ("type", "ctrl_alt_del", "keys", "combo"):
+            return not self._fleet.readonly
+        if action == "explain_readonly":
+            return self._fleet.readonly
+        return True
+
+    def action_explain_readonly(self, what: str) -> None:
+        explain_readonly(self, what)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")

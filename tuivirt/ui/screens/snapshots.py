@@ -33,7 +33,7 @@ from tuivirt.format import printable
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.snapshot_form import RUNNING_KINDS, SHUT_OFF_KINDS, SnapshotFormScreen
 from tuivirt.ui.host_calls import HostReply, call_host
-from tuivirt.ui.keymap import Keymapped
+from tuivirt.ui.keymap import Keymapped, explain_readonly, readonly_twins
 from tuivirt.ui.plain import Plain, plain
 from tuivirt.ui.widgets.app_footer import AppFooter
 
@@ -61,6 +61,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         Binding("d,delete", "delete", "Delete", id="snapshots.delete"),
         Binding("escape,t", "app.pop_screen", "Back", id="snapshots.close"),
     ]
+    BINDINGS += readonly_twins(BINDINGS, {"create", "revert", "delete"})
 
     def __init__(self, fleet: Fleet, target: GuestTarget, running: bool) -> None:
         super().__init__()
@@ -97,11 +98,27 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         self._guest_running = guest.state.is_active
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_readonly":
+            return self._fleet.readonly
         if action in ("revert", "delete"):
             return self._selected() is not None and not self._fleet.readonly
         if action == "create":
             return not self._fleet.readonly
         return True
+
+    def action_explain_readonly(self, what: str) -> None:
+        explain_readonly(self, what)
+
+    def _none_yet(self) -> str:
+        """What to say of an empty list: the key that takes one, as the keymap has it."""
+        if self._fleet.readonly:
+            return "No snapshots yet (read-only: none can be taken here)."
+        keys = [
+            key
+            for key, bindings in self._bindings.key_to_bindings.items()
+            if any(b.id == "snapshots.create" and b.action == "create" for b in bindings)
+        ]
+        return f"No snapshots yet: {keys[0] if keys else 'c'} takes one."
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -159,7 +176,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         status.update(
             f"{count} snapshot{'s' if count != 1 else ''}; * is the current one"
             if count
-            else "No snapshots yet: c takes one."
+            else self._none_yet()
         )
         self.refresh_bindings()
 

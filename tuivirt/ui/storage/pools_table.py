@@ -16,6 +16,7 @@ from tuivirt.format import format_bytes, format_pct, yes_no
 from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.pool_form import PoolFormScreen, PoolRequest
 from tuivirt.ui.host_change import change
+from tuivirt.ui.keymap import explain_readonly, readonly_twins
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 from tuivirt.ui.widgets.table_layout import Column
 
@@ -71,16 +72,22 @@ class PoolsTable(SnapshotTable[PoolRow]):
         Binding("n", "define", "New pool", id="pools.define"),
         Binding("d,delete", "delete", "Delete", id="pools.delete"),
     ]
+    BINDINGS += readonly_twins(BINDINGS, {"start", "stop", "rescan", "autostart", "define", "delete"})
 
     def __init__(self, fleet: Fleet, id: str | None = None) -> None:  # noqa: A002
         super().__init__(POOL_COLUMNS, tie_break=lambda row: (row.host, row.pool.name), id=id)
         self._fleet = fleet
         self.sort_by("name")
 
+    def action_explain_readonly(self, what: str) -> None:
+        explain_readonly(self, what)
+
     def selected(self) -> PoolRow | None:
         return self.item(self.cursor_key) if self.cursor_key else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_readonly":
+            return self._fleet.readonly
         row = self.selected()
         if action in ("start", "stop", "rescan", "autostart", "delete", "define") and self._fleet.readonly:
             return False

@@ -19,6 +19,7 @@ from tuivirt.ui.dialogs.upload_form import UploadFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
 from tuivirt.ui.dialogs.volume_form import VolumeFormScreen, VolumeRequest
 from tuivirt.ui.host_change import ChangeDone, change
+from tuivirt.ui.keymap import explain_readonly, readonly_twins
 from tuivirt.ui.long_work import run_long
 from tuivirt.ui.storage.pools_table import PoolRow
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
@@ -53,6 +54,7 @@ class VolumesTable(SnapshotTable[VolumeInfo]):
         Binding("u", "upload", "Upload", id="volumes.upload"),
         Binding("D", "download", "Download", id="volumes.download"),
     ]
+    BINDINGS += readonly_twins(BINDINGS, {"create", "delete", "resize", "upload", "download"})
 
     def __init__(self, fleet: Fleet, id: str | None = None) -> None:  # noqa: A002
         super().__init__(VOLUME_COLUMNS, tie_break=lambda v: v.name, id=id)
@@ -64,10 +66,15 @@ class VolumesTable(SnapshotTable[VolumeInfo]):
         self.pool = pool
         self.update_items({v.name: v for v in rows}, replace_keys=list(self.keys))
 
+    def action_explain_readonly(self, what: str) -> None:
+        explain_readonly(self, what)
+
     def selected(self) -> VolumeInfo | None:
         return self.item(self.cursor_key) if self.cursor_key else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_readonly":
+            return self._fleet.readonly
         if action == "pools":
             return True
         if self._fleet.readonly or self.pool is None or not self.pool.pool.active:
