@@ -416,3 +416,22 @@ async def test_details_show_disks_network_and_xml() -> None:
         await wait_until(pilot, lambda: len(spark.data) >= 2)  # type: ignore[attr-defined]
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_details_of_a_guest_undefined_outside_say_so_and_close() -> None:
+    """They once stayed on the guest's last state, agent facts and OS, with no notice."""
+    app = TuivirtApp([DEMO], refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await ready(pilot, app)
+        await select(pilot, table, "web-02")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen))
+
+        def undefine(conn: Any) -> None:  # as `virsh destroy; virsh undefine` elsewhere would
+            dom = conn.lookupByName("web-02")
+            dom.undefine()
+            dom.destroy()
+
+        app.fleet.session(DEMO.uri).call(undefine, changes=True)
+        await wait_until(pilot, lambda: not isinstance(app.screen, DetailsScreen))
+        assert "web-02 is no longer on demo: its details closed." in reports(app)

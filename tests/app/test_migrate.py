@@ -102,3 +102,21 @@ async def test_evacuation_names_each_guest_that_stays_and_why(tmp_path: Path) ->
         await wait_until(pilot, lambda: "Evacuate demo: no guest can go anywhere" in notes(app), timeout=10)
         assert "web-01 (2.0 GiB) stays: empty: needs 2.0 GiB, 0 B free" in notes(app)
         assert "build-runner" not in notes(app)  # shut off: not part of an evacuation
+
+
+async def test_m_says_it_is_checking_and_twice_opens_one_form(tmp_path: Path) -> None:
+    app = TuivirtApp([DEMO, empty_copy(tmp_path)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        key = next(k for k in table.keys if domain(table, k).name == "build-runner")
+        assert table.select_key(key)
+        await pilot.press("M", "M")  # the second before the hosts were read
+        await wait_until(pilot, lambda: isinstance(app.screen, MigrateFormScreen), timeout=10)
+        assert "Migrate build-runner: checking 2 hosts…" in notes(app)
+        await pilot.pause(0.5)
+        assert sum(isinstance(s, MigrateFormScreen) for s in app.screen_stack) == 1
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("M")  # and a later M opens it again
+        await wait_until(pilot, lambda: isinstance(app.screen, MigrateFormScreen), timeout=10)

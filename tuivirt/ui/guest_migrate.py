@@ -65,6 +65,7 @@ class GuestMigrator(Widget):
         super().__init__()
         self._fleet = fleet
         self._pending = pending
+        self._reading = False  # the hosts are being read for a form: a second M waits for it
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -88,6 +89,12 @@ class GuestMigrator(Widget):
     def migrate(self, targets: list[GuestTarget]) -> None:
         fleet = self._fleet
         uris = fleet.up_hosts()
+        if self._reading:  # (a second M once stacked a second form)
+            self.notify("Migrate: still checking the hosts…")
+            return
+        self._reading = True
+        names = ", ".join(t.name for t in targets[:3]) + (" …" if len(targets) > 3 else "")
+        self.notify(f"Migrate {names}: checking {len(uris)} host{'s' if len(uris) != 1 else ''}…", timeout=3)
 
         def job() -> tuple[list[GuestNeeds], list[Destination]]:
             needs = [
@@ -102,6 +109,7 @@ class GuestMigrator(Widget):
 
     @on(Prepared)
     def _prepared(self, message: Prepared) -> None:
+        self._reading = False
         if isinstance(message.outcome, HostCallError):
             self.notify(str(message.outcome), severity="error", timeout=10)
             return

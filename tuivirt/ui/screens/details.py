@@ -117,6 +117,13 @@ class DetailsScreen(Keymapped, Screen[None]):
         self.query_one("#cpu-spark", Sparkline).data = list(cpu)
         self.query_one("#mem-spark", Sparkline).data = list(memory)
 
+    def guest_gone(self) -> None:
+        """The guest is no longer on its host (undefined or moved elsewhere): said, and the screen
+        closes rather than go on showing its last state, agent facts and OS."""
+        where = f"{printable(self._domain.name)} is no longer on {printable(self._domain.host)}"
+        self.notify(f"{where}: its details closed.", severity="error")
+        self.dismiss(None)
+
     def _load(self) -> None:
         uuid, what = self._domain.uuid, f"Could not read {printable(self._domain.name)}"
         job = partial(self._fleet.call, self._host_uri, lambda conn: read_details(conn, uuid), what=what)

@@ -18,7 +18,7 @@ from textual.widgets import Header, Input
 from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.live.models import HostSnapshot
+from tuivirt.backend.live.models import HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
 from tuivirt.backend.ops.actions import SPECS, Action, ActionSpec
 from tuivirt.ui.agent_menu import AgentMenu
@@ -194,6 +194,8 @@ class MainScreen(Keymapped, Screen[None]):
             shown = next((d for d in snapshot.domains if row_key(uri, d.uuid) == screen.key), None)
             if shown is not None:
                 screen.show_domain(shown, *self.history.series(uri, screen.key))
+            elif snapshot.status is HostStatus.UP:  # undefined (or moved) since: no stale details
+                screen.guest_gone()
 
     def on_host_removed(self, message: HostRemoved) -> None:
         """A removed host: its row and its guests' rows go."""
@@ -328,7 +330,11 @@ class MainScreen(Keymapped, Screen[None]):
             return
         target = GuestTarget.of(self.table.cursor_key or "", row.domain, row.host_uri)
         if kind == "snapshots":
-            self.app.push_screen(SnapshotsScreen(self.fleet, target, row.domain.state.is_active))
+            screen = SnapshotsScreen(self.fleet, target, row.domain.state.is_active)
+            key = target.key  # (a revert restarts the guest: its console reattaches)
+            self.app.push_screen(
+                screen, lambda reverted: self.dock.guest_restarted(key) if reverted else None
+            )
         elif kind == "screen":
             self.app.push_screen(GuestScreenScreen(self.fleet, target))
         elif kind == "editor":

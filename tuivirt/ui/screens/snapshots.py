@@ -54,12 +54,14 @@ class SnapshotChanged(HostReply[str]):
     """A take, revert or delete came back: what was done (and how, for a take), to report."""
 
 
-class SnapshotsScreen(Keymapped, Screen[None]):
+class SnapshotsScreen(Keymapped, Screen[bool]):
+    """Dismissed with whether a revert was done (its console reattaches: the guest restarted)."""
+
     BINDINGS = [
         Binding("c", "create", "Take snapshot", id="snapshots.create"),
         Binding("r", "revert", "Revert", id="snapshots.revert"),
         Binding("d,delete", "delete", "Delete", id="snapshots.delete"),
-        Binding("escape,t", "app.pop_screen", "Back", id="snapshots.close"),
+        Binding("escape,t", "close", "Back", id="snapshots.close"),
     ]
     BINDINGS += readonly_twins(BINDINGS, {"create", "revert", "delete"})
 
@@ -69,6 +71,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         self._target = target
         self._guest_running = running
         self._snapshots: list[Snapshot] = []
+        self.reverted = False  # a revert was done: the guest's QEMU restarted from the snapshot
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -93,7 +96,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         if guest is None:
             where = f"{self._target.name} is no longer defined on {self._target.host_name}"
             self.notify(f"{where}: its snapshots went with it.", severity="error")
-            self.dismiss(None)
+            self.dismiss(self.reverted)
             return
         self._guest_running = guest.state.is_active
 
@@ -122,12 +125,13 @@ class SnapshotsScreen(Keymapped, Screen[None]):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _change(self, work: Callable[[Any], object], what: str) -> None:
+    def _change(self, work: Callable[[Any], object], what: str, revert: bool = False) -> None:
         """Take, revert or delete on a worker; the list is read again once it came back."""
 
         def job() -> str:
             target = self._target
             result = self._fleet.call(target.host_uri, work, what=what, changes=True, guest=target.uuid)
+            self.reverted = self.reverted or revert  # (a plain flag: read on the UI loop after the reply)
             if isinstance(result, SnapshotTaken):
                 return f"{what}: done, {result.note}"
             return f"{what}: {result}" if isinstance(result, str) else f"{what}: done"
@@ -147,7 +151,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
         if isinstance(message.outcome, HostCallError):
             if "not found" in message.outcome.reason.lower() or "no domain" in message.outcome.reason.lower():
                 self.notify(f"{self._target.name} is gone: {message.outcome.reason}", severity="error")
-                self.dismiss(None)
+                self.dismiss(self.reverted)
                 return
             status.update(str(message.outcome))
             return
@@ -235,7 +239,7 @@ class SnapshotsScreen(Keymapped, Screen[None]):
                 work = partial(
                     revert_snapshot, uuid=self._target.uuid, name=snapshot.name, paused=choice == "paused"
                 )
-                self._change(work, f"Revert {self._target.name} to {snapshot.name}")
+                self._change(work, f"Revert {self._target.name} to {snapshot.name}", revert=True)
 
         self.app.push_screen(ChoiceScreen("Revert to a snapshot?", body, choices), chosen)
 
@@ -261,6 +265,9 @@ class SnapshotsScreen(Keymapped, Screen[None]):
                 self._change(work, f"{what} of {self._target.name}")
 
         self.app.push_screen(ChoiceScreen("Delete a snapshot?", body, DELETE_CHOICES), chosen)
+
+    def action_close(self) -> None:
+        self.dismiss(self.reverted)
 
     @on(SnapshotChanged)
     def _changed(self, message: SnapshotChanged) -> None:

@@ -63,6 +63,13 @@ class ConsoleDock(Vertical):
             elif active and pane.guest_seen_stopped and pane.state in waiting:
                 pane.attach()
 
+    def guest_restarted(self, key: str) -> None:
+        """The guest's QEMU restarted without the table seeing it stopped (a snapshot revert): its
+        pane reattaches once the guest runs, as after a start."""
+        for pane in self.panes:
+            if pane.key == key:
+                pane.guest_seen_stopped = True
+
     @on(ConsolePane.Switch)
     def _switch(self, message: ConsolePane.Switch) -> None:
         panes = self.panes
