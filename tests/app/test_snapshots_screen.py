@@ -194,3 +194,28 @@ async def test_the_tree_the_version_refusal_and_a_branch_deleted() -> None:
         await pilot.press("b")  # the branch
         await wait_until(pilot, lambda: names(app) == ["disk-0", "base *"])  # the parent is current now
         assert libvirt_snapshots(app, "web-01") == ["base", "disk-0"]
+
+
+async def test_a_guest_without_qcow2_disks_is_not_offered_a_snapshot_with_memory() -> None:
+    """It once was, by default, and the failure took ~30 s to show."""
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        def define_raw(conn: libvirt.virConnect) -> None:
+            conn.createXML(
+                "<domain type='test'><name>rawdisk</name><memory>65536</memory><os><type>hvm</type></os>"
+                "<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                "<source file='/var/lib/x/raw.img'/><target dev='vda'/></disk></devices></domain>"
+            )
+
+        await wait_until(pilot, lambda: key_of(app.main.table, "web-01") is not None)  # connected
+        app.fleet.session(DEMO.uri).call(define_raw, changes=True)
+        screen = await open_snapshots(pilot, app, "rawdisk")
+        await wait_until(
+            pilot, lambda: "No snapshots yet" in str(screen.query_one("#snapshots-status").render())
+        )
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotFormScreen))
+        kinds = app.screen.query_one("#snapshot-kind")
+        assert [str(value) for _prompt, value in kinds._options] == ["disk"]  # type: ignore[attr-defined]
+        assert "needs every disk in qcow2" in str(app.screen.query_one(".dialog-note").render())

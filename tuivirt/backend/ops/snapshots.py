@@ -120,6 +120,14 @@ def list_snapshots(conn: libvirt.virConnect, uuid: str) -> list[Snapshot]:
     return in_tree_order(found)
 
 
+def memory_snapshot_refusal(conn: libvirt.virConnect, uuid: str) -> str:
+    """Why a snapshot with memory cannot be taken of the guest ("" when it can): it is internal,
+    and internal snapshots live in qcow2 files. Read with the list, so the form offers only what works."""
+    if internal_capable(conn.lookupByUUIDString(uuid).XMLDesc(0)):
+        return ""
+    return "with memory needs every disk in qcow2 (an internal snapshot): this guest has another kind"
+
+
 def default_name(taken: set[str], now: float | None = None) -> str:
     """snap-20261201-1432, or with -2, -3 … when that is taken."""
     base = time.strftime("snap-%Y%m%d-%H%M", time.localtime(now))

@@ -26,6 +26,7 @@ from tuivirt.backend.ops.snapshots import (
     default_name,
     delete_snapshot,
     list_snapshots,
+    memory_snapshot_refusal,
     revert_refusal,
     revert_snapshot,
 )
@@ -46,8 +47,8 @@ DELETE_CHOICES = [  # short labels: five buttons fit an 80-column terminal
 ]
 
 
-class SnapshotsRead(HostReply[list[Snapshot]]):
-    """The guest's snapshots, in tree order."""
+class SnapshotsRead(HostReply[tuple[list[Snapshot], str]]):
+    """The guest's snapshots, in tree order, and why it cannot have one with memory ("" if it can)."""
 
 
 class SnapshotChanged(HostReply[str]):
@@ -71,6 +72,7 @@ class SnapshotsScreen(Keymapped, Screen[bool]):
         self._target = target
         self._guest_running = running
         self._snapshots: list[Snapshot] = []
+        self._no_memory = ""  # why a snapshot with memory cannot be taken (read with the list)
         self.reverted = False  # a revert was done: the guest's QEMU restarted from the snapshot
 
     def compose(self) -> ComposeResult:
@@ -139,7 +141,8 @@ class SnapshotsScreen(Keymapped, Screen[bool]):
         call_host(self, job, SnapshotChanged, group="snapshots")
 
     def _load(self) -> None:
-        work = partial(list_snapshots, uuid=self._target.uuid)
+        uuid = self._target.uuid
+        work = lambda conn: (list_snapshots(conn, uuid), memory_snapshot_refusal(conn, uuid))  # noqa: E731
         job = partial(
             self._fleet.call, self._target.host_uri, work, what=f"Read the snapshots of {self._target.name}"
         )
@@ -155,7 +158,7 @@ class SnapshotsScreen(Keymapped, Screen[bool]):
                 return
             status.update(str(message.outcome))
             return
-        self._snapshots = message.outcome
+        self._snapshots, self._no_memory = message.outcome
         table: DataTable[str | Text] = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -203,6 +206,9 @@ class SnapshotsScreen(Keymapped, Screen[bool]):
         guest = self._target.name
         kinds = RUNNING_KINDS if self._guest_running else SHUT_OFF_KINDS
         note = f"{guest} on {self._target.host_name} is {'running' if self._guest_running else 'shut off'}."
+        if self._guest_running and self._no_memory:  # (it once failed after ~30 s instead)
+            kinds = [k for k in kinds if k[1] != "memory"]
+            note += f" No snapshot {self._no_memory}."
 
         def chosen(request: SnapshotRequest | None) -> None:
             if request is not None:
