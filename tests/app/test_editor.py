@@ -102,8 +102,11 @@ async def test_memory_for_the_next_boot_shows_the_pending_marker() -> None:
         assert definition(app, "web-01").findtext("memory") == str(2 * GIB)  # nothing was called
 
         screen.query_one("#where").value = "at next boot only"  # type: ignore[attr-defined]
-        await pilot.pause()  # (the fields now show the next boot's values)
-        assert screen.query_one("#vcpus").value == "2"  # type: ignore[attr-defined]
+        await pilot.pause()
+        # What was typed stays (choosing "Applies" once reset Memory and its maximum).
+        assert screen.query_one("#vcpus").value == "x"  # type: ignore[attr-defined]
+        assert screen.query_one("#memory_max").value == "200G"  # type: ignore[attr-defined]
+        await type_into(pilot, screen, "vcpus", "2")
         await type_into(pilot, screen, "memory", "3G")
         await type_into(pilot, screen, "memory_max", "4G")
         changes = str(screen.query_one("#cpu-memory-changes").render())

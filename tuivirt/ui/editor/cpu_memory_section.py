@@ -59,8 +59,11 @@ class CpuMemorySection(Keymapped, Section):
         )
         self._check()
 
+    _filled: dict[str, str] | None = None  # what _fill last put in each field
+
     def _fill(self) -> None:
-        """The values where changes will apply: the running guest's, or its next boot's."""
+        """The values where changes will apply: the running guest's, or its next boot's. A field the
+        admin typed into keeps its value (choosing "Applies" once reset Memory and its maximum)."""
         assert self.data is not None
         c, next_boot = self.data.config, self._where() is Where.NEXT_BOOT
         values = {
@@ -69,8 +72,12 @@ class CpuMemorySection(Keymapped, Section):
             "memory": _mib(c.memory_next_kib if next_boot else c.memory_kib),
             "memory_max": _mib(c.memory_max_kib),
         }
+        filled = self._filled or {}
         for field, value in values.items():
-            self.query_one(f"#{field}", Input).value = value
+            field_input = self.query_one(f"#{field}", Input)
+            if field not in filled or field_input.value == filled[field]:
+                field_input.value = value
+        self._filled = values
 
     def _where(self) -> Where:
         if self.data is None or not (self.data.config.active and self.data.config.persistent):
