@@ -13,6 +13,7 @@ from tuivirt.backend.live.next_boot import next_boot_changes
 from tuivirt.backend.ops.edit.disks import (
     DiskKind,
     DiskRequest,
+    added_when,
     check_disk,
     next_target,
     parse_size_bytes,
@@ -138,6 +139,15 @@ def test_disk_rules(conn: libvirt.virConnect) -> None:
     }
     cdrom = DiskRequest(DiskKind.CDROM, "vdb", "virtio")
     assert check_disk(cdrom, config, offer) == {"bus": "a CD-ROM goes on sata, scsi or ide"}
+    running = config_of(conn, "web-01")  # an empty SCSI CD-ROM does not hot-plug; sata waits for next boot
+    empty_scsi = DiskRequest(DiskKind.CDROM, "sdb", "scsi")
+    assert "does not hot-plug" in check_disk(empty_scsi, running, offer)["path"]
+    assert check_disk(replace(empty_scsi, path="/iso/x.iso"), running, offer) == {}
+    assert check_disk(empty_scsi, config, offer) == {}  # shut off: at next boot, as any drive
+    assert (
+        added_when(replace(empty_scsi, bus="sata"), running) == "at next boot (a sata disk does not hot-plug)"
+    )
+    assert added_when(empty_scsi, running) == running.where
     assert parse_size_bytes("10") == 10 * 1024**3 and parse_size_bytes("512M") == 512 * 1024**2
     assert parse_size_bytes("lots") is None
     taken = {"backup-vdb.qcow2", "backup-vdb-2.qcow2"}

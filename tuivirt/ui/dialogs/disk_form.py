@@ -8,7 +8,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select
 
-from tuivirt.backend.ops.edit.disks import COLD_BUSES, DiskKind, DiskRequest, check_disk, next_target
+from tuivirt.backend.ops.edit.disks import (
+    COLD_BUSES,
+    DiskKind,
+    DiskRequest,
+    added_when,
+    check_disk,
+    next_target,
+)
 from tuivirt.backend.ops.edit.guest_config import GuestConfig
 from tuivirt.backend.ops.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
 from tuivirt.format import format_bytes
@@ -33,7 +40,7 @@ class DiskFormScreen(DeviceFormScreen[DiskRequest]):
         pools = [(p.name, p.name) for p in self._offer.pools.values() if p.active]
         with Vertical(classes="dialog", id="device-form"):
             yield PlainLabel(f"Add a disk to {self._config.name}", classes="dialog-title")
-            yield Plain(f"It is added {self._config.where}.", classes="dialog-note")
+            yield Plain(f"It is added {self._config.where}.", classes="dialog-note", id="disk-when")
             yield row(
                 "Kind", "kind", PlainSelect(options(DiskKind), value=DiskKind.NEW.value, allow_blank=False)
             )
@@ -72,6 +79,8 @@ class DiskFormScreen(DeviceFormScreen[DiskRequest]):
         for field in ("pool", "size", "format", "path"):
             self.query_one(f"#{field}-row").display = field in SHOWN[request.kind]
         errors = check_disk(request, self._config, self._offer)
+        # (The note once said "added now" while the hint beside a sata bus said "at next boot".)
+        self.query_one("#disk-when", Plain).update(f"It is added {added_when(request, self._config)}.")
         hints = {"path": "empty: an empty drive" if request.kind is DiskKind.CDROM else "on the host"}
         if self._config.active and request.bus in COLD_BUSES:
             hints["bus"] = "does not hot-plug: at next boot"

@@ -73,7 +73,22 @@ def check_disk(request: DiskRequest, config: GuestConfig, offer: HostOffer) -> d
         errors["path"] = "the image's path on the host"
     elif request.kind is DiskKind.CDROM and request.bus == "virtio":
         errors["bus"] = "a CD-ROM goes on sata, scsi or ide"
+    elif (
+        request.kind is DiskKind.CDROM
+        and request.bus == "scsi"
+        and config.active
+        and not request.path.strip()
+    ):
+        # QEMU refuses it ("argument key 'filename' must not have null value").
+        errors["path"] = "an empty SCSI drive does not hot-plug: give an ISO, or use sata (at next boot)"
     return errors
+
+
+def added_when(request: DiskRequest, config: GuestConfig) -> str:
+    """When the disk is there, as the form's note says it: a sata or ide disk waits for next boot."""
+    if config.active and request.bus in COLD_BUSES:
+        return f"at next boot (a {request.bus} disk does not hot-plug)"
+    return config.where
 
 
 def volume_name(config: GuestConfig, request: DiskRequest, taken: set[str]) -> str:
