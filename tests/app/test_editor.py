@@ -61,10 +61,17 @@ async def open_disk_form(pilot: Pilot[Any], app: TuivirtApp, screen: GuestEditor
 
 
 async def changed(pilot: Pilot[Any], screen: GuestEditorScreen, *keys: str) -> None:
-    """Press ``keys``, then wait for the editor to read the guest again after the change."""
-    reads = screen.reads
-    await pilot.press(*keys)
-    await wait_until(pilot, lambda: screen.reads > reads, timeout=15)
+    """Press ``keys``, then wait for the editor to read the guest again after the change (which is
+    said to be under way first: a hot-plug once showed nothing for seconds)."""
+    reads, said, app = screen.reads, [], screen.app
+    notify = app.notify
+    app.notify = lambda message, **kw: said.append(str(message)) or notify(message, **kw)  # type: ignore[method-assign, func-returns-value]
+    try:
+        await pilot.press(*keys)
+        await wait_until(pilot, lambda: screen.reads > reads, timeout=15)
+    finally:
+        app.notify = notify  # type: ignore[method-assign]
+    assert any("under way…" in message for message in said)
 
 
 async def test_overview_renames_a_shut_off_guest_and_refuses_a_running_one() -> None:

@@ -156,6 +156,9 @@ class GuestEditorScreen(Keymapped, Screen[None]):
                     done = self._fleet.call(uri, finish, what=what, changes=True, guest=uuid, record=False)
             return f"{what}: {done}."
 
+        # A hot-plug can take seconds (a guest asked to release a device, QEMU adding a disk):
+        # said at once, so that the key is seen to have done something.
+        self.notify(f"{what}: under way…", timeout=3)
         call_host(self, job, EditorChanged, group="editor-change")
 
     @on(EditorChanged)
