@@ -82,6 +82,17 @@ def test_evacuation_places_the_largest_first_where_most_memory_is_free() -> None
     assert alone[0].why_not == "no other host is connected"
 
 
+def test_a_guest_with_snapshots_is_not_promised_a_move() -> None:
+    """libvirt refused what the evacuation plan promised: "cannot migrate domain with 1 snapshots"."""
+    with_one = replace(guest("snappy", 1), snapshots=1)
+    plan = plan_evacuation([with_one], [host("b", 8)], MigrationOptions(), {"b": "B"})
+    assert plan[0].target_uri == "" and "1 snapshot(s): libvirt does not migrate" in plan[0].why_not
+    assert (
+        refusal(replace(with_one, hypervisor="Test"), host("b", 8, hypervisor="Test"), MigrationOptions())
+        == ""
+    )
+
+
 def test_flags_and_parameters_follow_the_options_and_the_state() -> None:
     options = MigrationOptions(bandwidth_mib=5, address="10.0.0.2", copy_storage=True)
     live = flags(options, running=True)

@@ -54,6 +54,7 @@ class StorageScreen(Keymapped, Screen[None]):
         self.fleet = fleet
         self.reads = 0  # pool lists read (one per host and occasion): the tests count them
         self._problems: dict[str, str] = {}  # by URI: why a host's pools could not be read
+        self._up_before: set[str] = set()  # the hosts up at the last check
         self._events_seen: dict[str, int] = {}
         self._volumes_of = ""  # the pool the volume table shows, and whether it was active
 
@@ -100,8 +101,10 @@ class StorageScreen(Keymapped, Screen[None]):
         A host that went down loses its rows until it is back (and read then)."""
         up = self.fleet.up_hosts()
         for uri in up:
-            if self.fleet.sessions[uri].storage_changes != self._events_seen.get(uri):
+            back = uri in self._problems and uri not in self._up_before  # ("not connected" stayed until r)
+            if back or self.fleet.sessions[uri].storage_changes != self._events_seen.get(uri):
                 self._read_host(uri)
+        self._up_before = set(up)
         gone = [k for k in self.pools.keys if (row := self.pools.item(k)) and row.host_uri not in up]
         if gone:
             for row in filter(None, map(self.pools.item, gone)):

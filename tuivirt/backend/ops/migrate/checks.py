@@ -33,6 +33,7 @@ class GuestNeeds:
     networks: tuple[str, ...]  # libvirt networks its interfaces use
     pools: tuple[str, ...]  # pools its volume disks name
     disk_dirs: tuple[str, ...]  # folders of its file disks (a copy needs a pool there)
+    snapshots: int = 0  # libvirt's QEMU driver will not migrate a guest that has any
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def read_needs(conn: libvirt.virConnect, uuid: str, host_uri: str) -> GuestNeeds
             dict.fromkeys(s.get("pool", "") for s in root.findall("devices/disk[@type='volume']/source"))
         ),
         disk_dirs=tuple(dict.fromkeys(os.path.dirname(f) for f in files if f)),
+        snapshots=int(dom.snapshotNum(0)),
     )
 
 
@@ -134,6 +136,8 @@ def refusal(
         return f"a {offer.hypervisor} host, not {guest.hypervisor}"
     if not guest.running and not guest.persistent:
         return "a transient guest that is not running has nothing to move"
+    if guest.snapshots and guest.hypervisor == "QEMU":  # (an evacuation plan once promised one)
+        return f"it has {guest.snapshots} snapshot(s): libvirt does not migrate those (delete them first, t)"
     if not guest.running and options.copy_storage:
         return "disks are copied only with a running guest"
     if guest.name in offer.guests:  # even the same guest: its definition there would be replaced
