@@ -210,7 +210,9 @@ class GuestMigrator(Widget):
             what = f"Migrate {guest.name} to {target_name}"
             try:
                 outcome, error = (
-                    fleet.call_between(guest.host_uri, move.target_uri, work, what=what, guest=guest.uuid),
+                    fleet.call_between(
+                        guest.host_uri, move.target_uri, work, what=what, guest=guest.uuid, name=guest.name
+                    ),
                     None,
                 )
             except HostCallError as exc:

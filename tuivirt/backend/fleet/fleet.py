@@ -184,14 +184,15 @@ class Fleet:
         self.events.append([event])
 
     @contextlib.contextmanager
-    def recording(self, uri: str, what: str, *, guest: str = "") -> Iterator[None]:
-        """Log the calls made inside as one action: done, or failed with the HostCallError's reason."""
+    def recording(self, uri: str, what: str, *, guest: str = "", name: str = "") -> Iterator[None]:
+        """Log the calls made inside as one action: done, or failed with the HostCallError's reason.
+        ``name``: the guest's, when the host's snapshot may have lost it by the end (a host gone)."""
         try:
             yield
         except HostCallError as exc:
-            self.record(uri, what, error=exc.reason, guest=guest, cancelled=exc.cancelled)
+            self.record(uri, what, error=exc.reason, guest=guest, name=name, cancelled=exc.cancelled)
             raise
-        self.record(uri, what, guest=guest)
+        self.record(uri, what, guest=guest, name=name)
 
     # -- calls: on a worker thread, never the UI loop --------------------------------------
 
@@ -255,10 +256,12 @@ class Fleet:
         *,
         what: str,
         guest: str = "",
+        name: str = "",
     ) -> R:
         """Work between two hosts (a migration), on connections of its own to each; failures as
-        in ``call``, named by the source host. Logged as an action of the source host's."""
-        with self.recording(source_uri, what, guest=guest):
+        in ``call``, named by the source host, with the host whose connection died named in the
+        reason. Logged as an action of the source host's."""
+        with self.recording(source_uri, what, guest=guest, name=name):
             return self._call_between(source_uri, target_uri, work, what=what)
 
     def _call_between(
@@ -273,7 +276,15 @@ class Fleet:
         except Cancelled as exc:
             raise HostCallError(what, self.host_name(source_uri), str(exc), cancelled=True) from exc
         except Exception as exc:  # libvirtError, HostError
-            raise HostCallError(what, self.host_name(source_uri), describe_error(exc)) from exc
+            reason = describe_error(exc)
+            dead = [
+                self.host_name(uri)
+                for uri, conn in zip((source_uri, target_uri), opened, strict=False)
+                if not _alive(conn)
+            ]
+            if dead:  # ("client socket is closed" named no host)
+                reason = f"the connection to {' and '.join(dead)} was lost: {reason}"
+            raise HostCallError(what, self.host_name(source_uri), reason) from exc
         finally:
             for conn in opened:
                 with contextlib.suppress(libvirtError):
@@ -328,3 +339,11 @@ class Fleet:
             return GuestResult(target, warnings=(f"snapshot {taken.name} {taken.note}",) if plain else ())
         session.call(lambda conn: run_action(conn, target.uuid, spec.action))
         return GuestResult(target)
+
+
+def _alive(conn: virConnect) -> bool:
+    """Whether the connection still stands (a local check: no call to the host)."""
+    try:
+        return bool(conn.isAlive())
+    except libvirtError:
+        return False
