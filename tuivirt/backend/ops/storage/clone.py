@@ -53,6 +53,7 @@ class Cloner:
         self.request = request
         self.meter = meter
         self.made: list[tuple[libvirt.virStorageVol, str]] = []  # with its path, for the report
+        self._making: tuple[libvirt.virStoragePool, str, str] | None = None  # pool, its name, volume
         self._nvram_pool: libvirt.virStoragePool | None = None
 
     def run(self, peek: Peek | None) -> str:
@@ -85,6 +86,7 @@ class Cloner:
         linked = self.request.mode is CloneMode.LINKED
         fmt = "qcow2" if linked else disk.format
         name = _new_volume_name(self.source, disk, self.request.name, fmt, set(pool.listVolumes()))
+        self._making = (pool, str(pool.name()), name)  # (until it is made: a copy cut midway stays)
         if linked:
             xml = volume_xml(name, disk.capacity, "qcow2", backing=(disk.path, disk.format))
             return self._made(pool.createXML(xml, 0))
@@ -96,6 +98,7 @@ class Cloner:
     def _made(self, volume: libvirt.virStorageVol) -> str:
         path = str(volume.path())
         self.made.append((volume, path))
+        self._making = None
         return path
 
     def _nvram(self) -> str:
@@ -148,6 +151,14 @@ class Cloner:
     def _undo(self, exc: BaseException) -> BaseException:
         """Remove what was made (newest first); the error to raise, saying what could not go."""
         left = []
+        if self._making is not None:  # the volume being copied when it failed (a daemon killed …)
+            pool, pool_name, name = self._making
+            try:
+                pool.storageVolLookupByName(name).delete(0)
+            except libvirt.libvirtError as cleanup:
+                if cleanup.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL:  # (it never began)
+                    reason = describe_error(cleanup)
+                    left.append(f"{pool_name}/{name}, the copy under way ({reason}: delete it in P)")
         for volume, path in reversed(self.made):
             try:
                 volume.delete(0)
