@@ -130,7 +130,10 @@ class XmlEditor(Widget):
                 self._open_editor(self._edited)
 
         title = f"Define the edited XML of {self._target.name}?"
-        self.app.push_screen(ChoiceScreen(title, diff_text(diff), choices), chosen)
+        # Pushed from the app's loop, not from inside this handler that suspended the app for the
+        # editor: pushed from here, the dialog's answer waited for the next key to be run (the
+        # first "Define it (a)" did nothing; the next E defined it instead, and opened no editor).
+        self.app.call_later(self.app.push_screen, ChoiceScreen(title, diff_text(diff), choices), chosen)
 
     def _define(self) -> None:
         assert self._target is not None
