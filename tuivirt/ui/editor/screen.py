@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
@@ -33,6 +33,7 @@ from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 
 
 class EditorRead(HostReply[EditorData]):
@@ -63,7 +64,7 @@ class GuestEditorScreen(Keymapped, Screen[None]):
         self._status = ""
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Plain("reading…", id="editor-status")
         with TabbedContent(id="editor-tabs"):
             with TabPane("Overview", id="tab-overview"):

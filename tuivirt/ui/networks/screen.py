@@ -11,7 +11,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.networks import Lease, NetworkInfo, list_leases, list_networks
@@ -23,6 +22,7 @@ from tuivirt.ui.networks.leases_table import LeasesTable
 from tuivirt.ui.networks.networks_table import NetworkRow, NetworksTable, network_key
 from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 EVENT_CHECK_SECONDS = 1.0
@@ -56,7 +56,7 @@ class NetworksScreen(Keymapped, Screen[None]):
         self._leases_of = ""
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Plain("reading…", id="networks-status")
         yield NetworksTable(self.fleet, id="networks")
         yield Plain("", id="leases-title")

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Header, Input, Select
+from textual.widgets import Button, Checkbox, Input, Select
 
 from tuivirt.backend import numbers
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
@@ -50,6 +50,7 @@ from tuivirt.ui.screens.create_messages import (
     VariantsRead,
 )
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 
 
 class CreateScreen(Keymapped, Screen[Created | None]):
@@ -73,7 +74,7 @@ class CreateScreen(Keymapped, Screen[Created | None]):
 
     def compose(self) -> ComposeResult:
         hosts = [(s.config.name, uri) for uri, s in self._fleet.sessions.items()]
-        yield Header(icon="")
+        yield AppHeader()
         with VerticalScroll(id="form"):
             yield Plain("reading the host…", id="form-status")
             yield from form_rows(hosts, self._host_uri)

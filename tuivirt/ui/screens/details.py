@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Sparkline, TabbedContent, TabPane
+from textual.widgets import Sparkline, TabbedContent, TabPane
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.live.guest_agent import AgentFacts
@@ -25,6 +25,7 @@ from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.plain import Plain, PlainLabel, plain, plain_lines
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 
 
 def overview_text(d: DomainSnapshot, host_uri: str) -> str:
@@ -83,7 +84,7 @@ class DetailsScreen(Keymapped, Screen[None]):
         self._host_uri = host_uri
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         with TabbedContent():
             with TabPane("Overview", id="overview"):
                 yield Plain(id="overview-text")

@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input
+from textual.widgets import DataTable, Input
 
 from tuivirt.backend.eventlog.store import Event
 from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.plain import Plain, plain
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 from tuivirt.ui.widgets.domains_table import row_key
 
 CHECK_SECONDS = 1.0
@@ -44,7 +45,7 @@ class EventLogScreen(Keymapped, Screen[str | None]):
         self._events: list[Event] = []
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Input(placeholder="filter: host, guest, kind or text (/)", id="log-filter", compact=True)
         yield Plain("", id="log-status")
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)

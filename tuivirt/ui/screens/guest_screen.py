@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
@@ -27,6 +26,7 @@ from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped, explain_readonly, readonly_twins
 from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 from tuivirt.ui.widgets.half_blocks import decode
 from tuivirt.ui.widgets.image_view import ImageView
 
@@ -92,7 +92,7 @@ class GuestScreenScreen(Keymapped, Screen[None]):
         explain_readonly(self, what)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Plain("taking a screenshot…", id="screen-status")
         yield ImageView(id="screen-image")
         yield Plain("", id="screen-display")

@@ -18,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.live.models import HostSnapshot, HostStatus
@@ -29,6 +28,7 @@ from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped
 from tuivirt.ui.plain import Plain
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 
 REPAINT_SECONDS = 2.0
 STORAGE_SECONDS = 10.0
@@ -202,7 +202,7 @@ class HealthScreen(Keymapped, Screen[None]):
         self._blocks: dict[str, Plain] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Plain(LEGEND, id="health-legend")
         with VerticalScroll(id="health-hosts"):
             yield Plain("", id="health-summary")

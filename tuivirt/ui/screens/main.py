@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.types import NoActiveAppError
-from textual.widgets import Header, Input
+from textual.widgets import Input
 
 from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.fleet.fleet import Fleet
@@ -45,6 +45,7 @@ from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
 from tuivirt.ui.storage.screen import StorageScreen
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 from tuivirt.ui.widgets.console_dock import ConsoleDock
 from tuivirt.ui.widgets.console_pane import ConsolePane
 from tuivirt.ui.widgets.domains_table import DomainsTable, GuestRow, row_key
@@ -118,7 +119,7 @@ class MainScreen(Keymapped, Screen[None]):
         self.inbox = SnapshotInbox(self.show_host)  # (posted to from the sessions' threads)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         with Horizontal(id="body"):
             with Vertical(id="tables"):
                 yield HostsTable(id="hosts")

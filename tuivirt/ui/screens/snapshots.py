@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header
+from textual.widgets import DataTable
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
@@ -37,6 +37,7 @@ from tuivirt.ui.host_calls import HostReply, call_host
 from tuivirt.ui.keymap import Keymapped, explain_readonly, readonly_twins
 from tuivirt.ui.plain import Plain, plain
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 
 DELETE_CHOICES = [  # short labels: five buttons fit an 80-column terminal
     (DeleteMode.ALONE.name, "a", "Alone"),
@@ -76,7 +77,7 @@ class SnapshotsScreen(Keymapped, Screen[bool]):
         self.reverted = False  # a revert was done: the guest's QEMU restarted from the snapshot
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Plain("reading…", id="snapshots-status")
         yield DataTable(cursor_type="row", zebra_stripes=False, id="snapshot-list")
         yield AppFooter()

@@ -12,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
@@ -25,6 +24,7 @@ from tuivirt.ui.plain import Plain
 from tuivirt.ui.storage.pools_table import PoolRow, PoolsTable, pool_key
 from tuivirt.ui.storage.volumes_table import VolumesTable
 from tuivirt.ui.widgets.app_footer import AppFooter
+from tuivirt.ui.widgets.app_header import AppHeader
 from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 EVENT_CHECK_SECONDS = 1.0
@@ -59,7 +59,7 @@ class StorageScreen(Keymapped, Screen[None]):
         self._volumes_of = ""  # the pool the volume table shows, and whether it was active
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield AppHeader()
         yield Plain("reading…", id="storage-status")
         yield PoolsTable(self.fleet, id="pools")
         yield Plain("", id="volumes-title")
