@@ -157,8 +157,13 @@ class GuestActions(Widget):
         the guest takes its time over is reported as done when libvirt took it)."""
         settled = message.spec.settled
         if settled and time.monotonic() < deadline:
-            rows = [self._table.item(r.target.key) for r in message.results if not r.error]
-            if any(row is not None and row.domain.state not in settled for row in rows):
+            keys = [r.target.key for r in message.results if not r.error]
+            rows = [(key, self._table.item(key)) for key in keys]
+            # The row shows the new state once it has it and its "starting…" label is gone.
+            if any(
+                row is not None and (row.domain.state not in settled or self._pending.label(key))
+                for key, row in rows
+            ):
                 self.set_timer(0.05, partial(self._report_when_shown, message, deadline))
                 return
         self._say(message)
