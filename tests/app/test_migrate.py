@@ -84,7 +84,7 @@ async def test_a_migration_libvirt_refuses_is_one_line_and_the_row_comes_back(tm
         await open_form(pilot, app, "build-runner", 14)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "Migrate build-runner to empty on demo:" in notes(app), timeout=10)
-        line = next(n for n in notes(app).splitlines() if n.startswith("Migrate build-runner"))
+        line = next(n for n in notes(app).splitlines() if n.startswith("Migrate build-runner to"))
         assert "not supported" in line and "Traceback" not in notes(app)
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))  # one guest: it closes
         table = app.main.table

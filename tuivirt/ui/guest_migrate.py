@@ -94,7 +94,7 @@ class GuestMigrator(Widget):
             return
         self._reading = True
         names = ", ".join(t.name for t in targets[:3]) + (" …" if len(targets) > 3 else "")
-        self.notify(f"Migrate {names}: checking {len(uris)} host{'s' if len(uris) != 1 else ''}…", timeout=3)
+        self.notify(f"Migrate {names}: checking {len(uris)} host{'s' if len(uris) != 1 else ''}…", timeout=2)
 
         def job() -> tuple[list[GuestNeeds], list[Destination]]:
             needs = [

@@ -242,7 +242,7 @@ def delete_snapshot(conn: libvirt.virConnect, uuid: str, name: str, mode: Delete
     before = [s.getName() for s in dom.listAllSnapshots(0)]
     dom.snapshotLookupByName(name, 0).delete(DELETE_FLAGS[mode])
     after = {s.getName() for s in dom.listAllSnapshots(0)}
-    gone = [n for n in before if n not in after]
+    gone = sorted(n for n in before if n not in after)
     if not gone:
         return "nothing was deleted (it has no children)" if mode is DeleteMode.CHILDREN_ONLY else "none gone"
     words = f"deleted {', '.join(gone)}"
