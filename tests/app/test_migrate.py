@@ -17,6 +17,7 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
 from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
+from tuivirt.ui.guest_migrate import GuestMigrator
 from tuivirt.ui.screens.hosts import HostsScreen
 from tuivirt.ui.screens.main import MainScreen
 
@@ -111,9 +112,14 @@ async def test_m_says_it_is_checking_and_twice_opens_one_form(tmp_path: Path) ->
         await wait_until(pilot, lambda: table.row_count == 14)
         key = next(k for k in table.keys if domain(table, k).name == "build-runner")
         assert table.select_key(key)
+        notes_set: list[tuple[str, str | None]] = []
+        pending = app.main.query_one(GuestMigrator)._pending
+        note = pending.note
+        pending.note = lambda key, text: notes_set.append((key, text)) or note(key, text)  # type: ignore[method-assign, func-returns-value]
         await pilot.press("M", "M")  # the second before the hosts were read
         await wait_until(pilot, lambda: isinstance(app.screen, MigrateFormScreen), timeout=10)
-        assert "Migrate build-runner: checking 2 hosts…" in notes(app)
+        # "checking 2 hosts…" in the guest's row while they are read, gone once the form opens.
+        assert notes_set == [(key, "checking 2 hosts…"), (key, None)]
         await pilot.pause(0.5)
         assert sum(isinstance(s, MigrateFormScreen) for s in app.screen_stack) == 1
         await pilot.press("escape")

@@ -89,3 +89,16 @@ async def test_an_internal_error_exits_1_with_a_pointer_to_its_traceback(
     assert "\x1b" not in said
     assert "RuntimeError: a bug [/x]" in report.read_text()
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
+
+
+async def test_every_toast_is_plain_text() -> None:
+    """Each widget's notify lands in TuivirtApp.notify: the screens' f-string toasts, which name
+    guests and quote libvirt's reasons, are never markup and carry no control character."""
+    app = TuivirtApp([DEMO], refresh=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.main.notify("Revert [red]x: Domain snapshot not found [/etc/fstab]\x1b]0;T\x07", title="[b]\r")
+        await pilot.pause()
+        (shown,) = list(app._notifications)
+        assert not shown.markup
+        assert shown.message == "Revert [red]x: Domain snapshot not found [/etc/fstab]\\x1b]0;T\\x07"
+        assert shown.title == "[b]\\r"

@@ -18,6 +18,8 @@ UI = [*sorted((Path(__file__).parents[2] / "tuivirt" / "ui").rglob("*.py")), Pat
 # Textual widgets that parse a str as markup, and the plain stand-in every module uses instead.
 STAND_INS = {"Static": "Plain", "Label": "PlainLabel", "Select": "PlainSelect", "Checkbox": "PlainCheckbox"}
 # Calls whose text arguments Textual parses as markup: each must be a literal or plain(...).
+# (notify is not listed: every widget's notify lands in TuivirtApp.notify, which takes markup off
+# and escapes; tests/app/test_replies_and_crashes.py holds it.)
 TEXT_CALLS = {"Option", "Button", "add_row", "add_option", "update_cell"}
 
 

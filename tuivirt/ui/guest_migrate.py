@@ -93,8 +93,12 @@ class GuestMigrator(Widget):
             self.notify("Migrate: still checking the hosts…")
             return
         self._reading = True
-        names = ", ".join(t.name for t in targets[:3]) + (" …" if len(targets) > 3 else "")
-        self.notify(f"Migrate {names}: checking {len(uris)} host{'s' if len(uris) != 1 else ''}…", timeout=2)
+        # Said in the guests' rows, as "migrating → b" is: a toast would still cover the form's
+        # buttons when it opens.
+        checking = f"checking {len(uris)} host{'s' if len(uris) != 1 else ''}…"
+        for target in targets:
+            self._pending.note(target.key, checking)
+        self._touch([t.key for t in targets])
 
         def job() -> tuple[list[GuestNeeds], list[Destination]]:
             needs = [
@@ -110,6 +114,9 @@ class GuestMigrator(Widget):
     @on(Prepared)
     def _prepared(self, message: Prepared) -> None:
         self._reading = False
+        for target in message.guests:
+            self._pending.note(target.key, None)
+        self._touch([t.key for t in message.guests])
         if isinstance(message.outcome, HostCallError):
             self.notify(str(message.outcome), severity="error", timeout=10)
             return

@@ -57,15 +57,9 @@ class Plain(Static):
         super().update(_safe(content), layout=layout)
 
 
-class PlainLabel(Label):
-    """A ``Label`` as ``Plain`` is a ``Static``."""
-
-    def __init__(self, content: VisualType = "", **kwargs: Any) -> None:
-        kwargs["markup"] = False
-        super().__init__(_safe(content), **kwargs)
-
-    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
-        super().update(_safe(content), layout=layout)
+class PlainLabel(Label, Plain):
+    """A ``Label`` as ``Plain`` is a ``Static``: Label's sizing and CSS name, Plain's text (Label
+    hands its content and markup on to Plain, which turns markup off)."""
 
 
 V = TypeVar("V")

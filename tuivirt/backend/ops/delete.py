@@ -90,9 +90,10 @@ def _with_dependents(
     for disk in disks:
         with contextlib.suppress(libvirt.libvirtError):  # not a volume libvirt knows: not offered
             paths[disk] = _lookup_volume(conn, disk).path()
+    needed = _needed(conn, set(paths.values()), name) if paths else {}  # (one pass over the host)
     return tuple(
-        replace(disk, needed_by=tuple(sorted(users)))
-        if disk in paths and (users := _needed(conn, {paths[disk]}, name).get(paths[disk]))
+        replace(disk, needed_by=tuple(sorted(needed[paths[disk]])))
+        if disk in paths and paths[disk] in needed
         else disk
         for disk in disks
     )
@@ -101,7 +102,7 @@ def _with_dependents(
 def _needed(conn: libvirt.virConnect, paths: set[str], name: str) -> dict[str, set[str]]:
     """Path -> the other guests (not ``name``) whose disk is it or an overlay of it."""
     shared, _running = disk_users(conn)
-    overlays = overlay_users(conn, paths)
+    overlays = overlay_users(conn, paths, shared)
     needed = {path: (overlays.get(path, set()) | shared.get(path, set())) - {name} for path in paths}
     return {path: users for path, users in needed.items() if users}
 

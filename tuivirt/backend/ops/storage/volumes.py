@@ -70,16 +70,15 @@ def _backing_path(root: ET.Element) -> str:
     return root.findtext("backingStore/path", "") or ""
 
 
-def overlay_users(conn: libvirt.virConnect, bases: set[str]) -> dict[str, set[str]]:
+def overlay_users(conn: libvirt.virConnect, bases: set[str], users: Users) -> dict[str, set[str]]:
     """Base path -> names of the guests whose disk is an overlay of it, at any depth (a linked
-    clone's disk, a clone of a clone): deleting the base breaks them."""
+    clone's disk, a clone of a clone): deleting the base breaks them. ``users``: disk_users'."""
     backing: dict[str, str] = {}  # overlay path -> the path it reads
     for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
         for volume in pool.listAllVolumes(0):
             base = _backing_path(ET.fromstring(volume.XMLDesc(0)))
             if base:
                 backing[volume.path()] = base
-    users, _running = disk_users(conn)
     found: dict[str, set[str]] = defaultdict(set)
     for overlay in backing:
         seen, base = {overlay}, backing[overlay]
