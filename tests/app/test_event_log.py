@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import time
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -16,6 +17,7 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
+from tuivirt.ui.plain import Plain
 from tuivirt.ui.screens.event_log import EventLogScreen
 from tuivirt.ui.screens.main import MainScreen
 
@@ -86,3 +88,25 @@ async def test_the_guests_table_under_a_full_screen_catches_up_when_it_shows_aga
         await pilot.pause(0.2)
         line = app.export_screenshot().split("web-01", 1)[1].split("\n", 1)[0]
         assert "paused" in line
+
+
+async def test_a_log_file_that_cannot_be_written_is_said_in_the_log_and_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"  # where the state folder should be (root passes chmod)
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        assert table.select_key(key_of(table, "web-01") or "")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: state_of(table, "web-01") == "paused")
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, EventLogScreen))
+        status = app.screen.query_one("#log-status", Plain)
+        await wait_until(pilot, lambda: "cannot write" in str(status.content))
+        assert "kept in memory only" in str(status.content)
+        rows = app.screen.query_one(DataTable)
+        assert any("Pause: done" in str(rows.get_row_at(i)[4]) for i in range(rows.row_count))

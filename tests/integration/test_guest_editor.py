@@ -129,6 +129,14 @@ async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
             )
             assert await asyncio.to_thread(guest_says, name, count) == "0"
             assert new_volume.exists()  # a detach keeps the file
+
+            def removed() -> list[str]:  # libvirt's device-removed event, in the event log
+                return [
+                    e.text for e in app.fleet.events.newest_first() if e.kind == "device" and e.guest == name
+                ]
+
+            await wait_until(pilot, lambda: bool(removed()), timeout=10)
+            assert removed() == ["device virtio-disk1 removed"]
     finally:
         with contextlib.suppress(libvirt.libvirtError):
             conn = libvirt.open(SYSTEM_URI)

@@ -130,6 +130,10 @@ async def test_a_running_guest_goes_there_and_back_keeping_its_memory(
             assert read_tags(dom) == ("web", "eu") == read_tags(dom, next_boot=True)
         logged = [(e.host, e.guest, e.text) for e in app.fleet.events.newest_first() if e.kind == "action"]
         assert ("localhost", name, f"Migrate {name} to second: done") in logged
+        jobs = [
+            (e.host, e.text) for e in app.fleet.events.newest_first() if e.kind == "job" and e.guest == name
+        ]
+        assert ("localhost", "migration out completed") in jobs  # libvirt's job-completed event
 
         assert await migrate_by_keys(pilot, app, name, second.uri) == HOST_ADDRESS  # the way back here
         await wait_until(pilot, lambda: f"{name} is running on localhost now" in notes(app), timeout=60)
@@ -177,6 +181,14 @@ async def test_a_target_that_goes_down_midway_leaves_the_guest_on_its_host(
             await wait_until(pilot, lambda: failed in notes(app), timeout=60)
             line = next(n for n in notes(app).split("\n") if n.startswith(failed))
             assert len(line) > len(failed) and "Traceback" not in notes(app)
+
+            def down_logged() -> bool:  # the host's own poll saw it go: not injected
+                events = app.fleet.events.newest_first()
+                return any(
+                    e.kind == "host" and e.host == "second" and e.text.startswith("down") for e in events
+                )
+
+            await wait_until(pilot, down_logged, timeout=20)
             await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
         assert where(name, SYSTEM_URI) == [f"{SYSTEM_URI} running"]
     finally:

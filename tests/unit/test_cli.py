@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import libvirt
@@ -102,3 +103,25 @@ def test_list_prints_the_table_and_exits_1_when_a_host_is_down(
 def test_list_exits_0_when_every_host_is_up(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["list", "--demo", "--json", "--interval", "0.05", "--config", str(tmp_path / "x.toml")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_tuivirt_log_reads_the_users_log_through_main(capsys: pytest.CaptureFixture[str]) -> None:
+    """`tuivirt log` as typed: the file in $XDG_STATE_HOME (a folder of this test's), oldest first,
+    a hostile name escaped in the table and in the JSON lines."""
+    from tuivirt.backend.eventlog.store import Event, EventStore
+
+    EventStore().append(
+        [
+            Event(1_800_000_100.0, "rack-2", "lifecycle", "started", "db\x1b[2J"),
+            Event(1_800_000_000.0, "rack-1", "action", "Pause: done", "web", user="ops"),
+        ]
+    )
+    assert main(["log"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[2:] for line in lines] == [
+        ["rack-1", "web", "action", "Pause:", "done", "(ops)"],
+        ["rack-2", "db\\x1b[2J", "lifecycle", "started"],
+    ]
+    assert main(["log", "--json", "--host", "rack-2"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and json.loads(out)["guest"] == "db\x1b[2J"
