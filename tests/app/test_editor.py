@@ -312,6 +312,13 @@ async def test_edit_xml_refused_keeps_the_text_for_another_edit(
         await wait_until(pilot, lambda: (tmp_path / "given.log").read_text().count("<bogus/>") >= 1)
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("d")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+        await pilot.pause(0.5)
+        # Discarded: no second define (it would be refused again and asked again), no editor again.
+        defines = [e.text for e in app.fleet.events.newest_first() if e.text.startswith("Define backup")]
+        assert len(defines) == 1 and "failed" in defines[0], defines
+        assert not isinstance(app.screen, ChoiceScreen)
+        assert (tmp_path / "given.log").read_text().count("<domain") == 2
         assert definition(app, "backup").find("os/bogus") is None
 
 

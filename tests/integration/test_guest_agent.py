@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import subprocess
 import time
 import uuid
@@ -19,14 +20,16 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.app.helpers import domain, key_of
+from tests.app.helpers import domain, key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, RecordingApp, _remove_guest, ensure_pool, virsh
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
+from tuivirt.backend.config.load import Config
 from tuivirt.backend.live.guest_agent import NO_CHANNEL
 from tuivirt.backend.live.models import DomainSnapshot, HostConfig
 from tuivirt.testbed import testguest
+from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.menu import MenuScreen
 from tuivirt.ui.dialogs.password_form import PasswordFormScreen
 from tuivirt.ui.networks.networks_table import network_key
@@ -176,3 +179,77 @@ async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: s
         await wait_until(pilot, lambda: "did not answer" in shown(agent_text), timeout=30)
         since = time.monotonic()
         await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, since)) >= 2, timeout=5)
+
+
+async def agent_menu(pilot: Pilot[Any], app: TuivirtApp, name: str, key: str) -> None:
+    assert app.main.table.select_key(key_of(app.main.table, name) or "")
+    await pilot.press("i")
+    await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen))
+    await pilot.press(key)
+
+
+def fsfreeze_status(name: str) -> str:
+    said = virsh("qemu-agent-command", name, '{"execute":"guest-fsfreeze-status"}')
+    return str(json.loads(said)["return"])
+
+
+async def test_the_agent_freezes_thaws_sets_the_clock_reboots_and_shuts_down(
+    guest_with_ext2_disk: str,
+) -> None:
+    """Each choice of `i` and the force-off prompt's "Shut down via agent", checked in the guest (the
+    busybox guest ignores ACPI: only its agent can shut it down)."""
+    name = guest_with_ext2_disk
+    virsh("start", name)
+    app = RecordingApp([LOCAL], refresh=0.5, config=Config(shutdown_timeout=3))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(
+            pilot, lambda: bool((row := row_of(app, name)) and row.agent == "connected"), timeout=60
+        )
+        mounted = "$(mkdir -p /mnt/data && mount /dev/vda /mnt/data && echo ok)"
+        assert await asyncio.to_thread(guest_says, name, mounted) == "ok"
+
+        await agent_menu(pilot, app, name, "f")
+        await wait_until(pilot, lambda: "file system(s) frozen" in notes(app), timeout=20)
+        assert f"{name}: 1 file system(s) frozen" in notes(app)
+        assert fsfreeze_status(name) == "frozen"
+        await agent_menu(pilot, app, name, "t")
+        await wait_until(pilot, lambda: "file system(s) thawed" in notes(app), timeout=20)
+        assert fsfreeze_status(name) == "thawed"
+
+        assert (
+            await asyncio.to_thread(guest_says, name, "$(date -s 2001-02-03 >/dev/null; date +%Y)") == "2001"
+        )
+        await agent_menu(pilot, app, name, "k")
+        await wait_until(pilot, lambda: "clock set from the host's" in notes(app), timeout=20)
+        assert await asyncio.to_thread(guest_says, name, "$(date +%Y)") == time.strftime("%Y")
+
+        await agent_menu(pilot, app, name, "r")
+        await wait_until(pilot, lambda: "asked its agent to reboot" in notes(app), timeout=20)
+
+        def rebooted() -> bool:  # libvirt's reboot event, in the log
+            return any(e.kind == "reboot" and e.guest == name for e in app.fleet.events.newest_first())
+
+        await wait_until(pilot, rebooted, timeout=30)
+        assert await asyncio.to_thread(guest_says, name, "$(mount | grep -c /mnt/data)") == "0"  # a new boot
+        await wait_until(
+            pilot, lambda: bool((row := row_of(app, name)) and row.agent == "connected"), timeout=60
+        )
+
+        # With its agent up, libvirt shuts a guest down through it: stop the agent for the ACPI
+        # request (ignored by this guest), start it again before the prompt comes.
+        said = "$(kill $(cat /run/qga.pid) && sleep 1 && echo ok)"
+        assert await asyncio.to_thread(guest_says, name, said) == "ok"
+        await wait_until(
+            pilot, lambda: bool((row := row_of(app, name)) and row.agent != "connected"), timeout=20
+        )
+        await pilot.press("S")
+        await wait_until(pilot, lambda: state_of(app.main.table, name) == "shutting down…", timeout=5)
+        port = "$(grep -l org.qemu.guest_agent.0 /sys/class/virtio-ports/*/name | cut -d/ -f5)"
+        again = f"$(qemu-ga -d -m virtio-serial -p /dev/{port} -f /run/qga.pid -t /run && echo ok)"
+        assert await asyncio.to_thread(guest_says, name, again) == "ok"
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+        assert virsh("domstate", name).strip() == "running"
+        await pilot.press("a")
+        await wait_until(pilot, lambda: "asked its agent to shut down" in notes(app), timeout=20)
+        await wait_until(pilot, lambda: virsh("domstate", name).strip() == "shut off", timeout=30)
+        await wait_until(pilot, lambda: state_of(app.main.table, name) == "shut off", timeout=10)

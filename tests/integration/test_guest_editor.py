@@ -172,6 +172,7 @@ async def test_memory_for_the_next_boot_marks_the_running_guest(guest_name: str)
         virsh("start", guest_name)
         await wait_until(pilot, lambda: state_of(app.main.table, guest_name) == "running", timeout=30)
         assert "<currentMemory unit='KiB'>262144</currentMemory>" in virsh("dumpxml", guest_name)
+        assert NEXT_BOOT_MARK not in (state_of(app.main.table, guest_name) or "")  # the ↻ is gone
 
 
 def editor_script(tmp_path: Path, sed: str) -> Path:
@@ -205,4 +206,11 @@ async def test_edit_xml_applies_a_valid_change_and_refuses_an_invalid_one(
         await wait_until(pilot, lambda: refused in dialog_title(app), timeout=20)
         assert "failed to validate against schema" in str(app.screen.query_one(".dialog-body").render())
         await pilot.press("d")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+        await pilot.pause(1)
+        # Discarded: no define after the refused one (it would be refused and asked again).
+        defines = [
+            e.text for e in app.fleet.events.newest_first() if e.text.startswith(f"Define {guest_name}")
+        ]
+        assert len(defines) == 2 and not isinstance(app.screen, ChoiceScreen), defines
         assert "bogus" not in virsh("dumpxml", guest_name, "--inactive")
