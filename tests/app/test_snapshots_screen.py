@@ -182,12 +182,16 @@ async def test_the_tree_the_version_refusal_and_a_branch_deleted() -> None:
         assert shown == ["disk-0", "base", "  └ child", "    └ grandchild *"]
         assert str(table.get_row_at(0)[3]) == "external, disk only"
 
-        await pilot.press("home", "r")  # external, libvirt 9.0: said before anything is tried
+        version = libvirt.getVersion()  # the test driver's is the library's
+        refused = f"needs libvirt 9.7 or later; this host has {version // 1_000_000}.{version // 1000 % 1000}"
+        await pilot.press("home", "r")  # external: before 9.7 said before anything is tried
         await pilot.pause(0.2)
-        assert isinstance(app.screen, SnapshotsScreen)
-        assert any(
-            "needs libvirt 9.7 or later; this host has 9.0" in str(n.message) for n in app._notifications
-        )
+        if version < 9_007_000:
+            assert isinstance(app.screen, SnapshotsScreen)
+            assert any(refused in str(n.message) for n in app._notifications)
+        else:  # libvirt reverts external snapshots: the revert is asked as any other
+            assert isinstance(app.screen, ChoiceScreen)
+            await pilot.press("c")
 
         await pilot.press("down", "down", "d")  # child, with its children
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))

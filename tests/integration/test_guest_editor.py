@@ -21,7 +21,6 @@ from tests.app.test_editor import dialog_title
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
 from tests.integration.test_guest_lifecycle import wait_for_prompt
-from tests.integration.test_snapshots import notes
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.ui.dialogs.choice import ChoiceScreen
@@ -51,6 +50,10 @@ async def open_editor(pilot: Pilot[Any], app: TuivirtApp, name: str, tab: str) -
     screen.query_one(TabbedContent).active = tab
     await pilot.pause()
     return screen
+
+
+def notes(app: TuivirtApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
 
 
 def guest_says(name: str, expression: str, uri: str = SYSTEM_URI) -> str:

@@ -3,18 +3,20 @@ disk-only one makes its overlay file, whose record can be dropped with the guest
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import DataTable, Select
 
-from tests.app.helpers import key_of, state_of
+from tests.app.helpers import domain, key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, virsh
 from tests.integration.test_console import open_console, reach_prompt, type_line
+from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig
@@ -108,34 +110,55 @@ async def test_revert_to_a_memory_snapshot_brings_the_shell_variable_back(
         await app.workers.wait_for_complete()
 
 
-async def test_disk_only_snapshot_makes_an_overlay_and_its_record_can_go(
+async def test_disk_only_snapshots_quiesced_or_not_make_overlays_whose_records_can_go(
     guest_with_volume: tuple[str, str],
 ) -> None:
+    """With the guest's agent up the file systems are quiesced; with it stopped the snapshot is
+    taken crash-consistent and said so. A delete is refused while a block job runs."""
     name, volume = guest_with_volume
-    overlay = Path(volume).with_suffix(".disk-1")  # libvirt's name: the disk's, the snapshot's suffix
+    overlays = [Path(volume).with_suffix(f".disk-{n}") for n in (1, 2)]  # libvirt names them so
+    copy = Path(volume).with_name(f"{name}-copy.qcow2")
     virsh("start", name)
     app = TuivirtApp([LOCAL], refresh=0.5)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
-            key = key_of(app.main.table, name)
-            assert key is not None and app.main.table.select_key(key)
+            table = app.main.table
+            await wait_until(pilot, lambda: agent_of(app, name) == "connected", timeout=60)
+            key = key_of(table, name)
+            assert key is not None and table.select_key(key)
             await pilot.press("t")
             await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen))
             await take(pilot, app, name, "disk-1", kind="disk")
-            assert "crash-consistent only (not quiesced" in notes(app)  # no guest agent here
-            assert overlay.exists()
-            assert str(overlay) in virsh("domblklist", name)
+            assert "disk-1 of " in notes(app) and "file systems quiesced by the guest agent" in notes(app)
+            assert overlays[0].exists() and str(overlays[0]) in virsh("domblklist", name)
 
-            await wait_until(pilot, lambda: app.screen.query_one("#snapshot-list").row_count == 1)  # type: ignore[attr-defined]
+            listed = app.screen.query_one("#snapshot-list", DataTable)
+            await wait_until(pilot, lambda: listed.row_count == 1)
+            virsh("blockcopy", name, "vda", str(copy), "--transient-job", "--bandwidth", "1")
             await pilot.press("d")
             await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-            await pilot.press("m")  # libvirt's record only
-            await wait_until(pilot, lambda: snapshot_names(name) == [], timeout=30)
-            assert overlay.exists()  # the data stays: the guest runs on it
+            await pilot.press("m")
+            await wait_until(pilot, lambda: "a block job runs on vda" in notes(app), timeout=20)
+            assert snapshot_names(name) == ["disk-1"]
+            virsh("blockjob", name, "vda", "--abort")
+
+            await asyncio.to_thread(guest_says, name, "$(kill $(cat /run/qga.pid) && echo ok)")
+            await wait_until(pilot, lambda: agent_of(app, name) != "connected", timeout=20)
+            await take(pilot, app, name, "disk-2", kind="disk")
+            assert "crash-consistent only (not quiesced" in notes(app)
+            assert overlays[1].exists() and str(overlays[1]) in virsh("domblklist", name)
+
+            await wait_until(pilot, lambda: listed.row_count == 2)
+            for left in (["disk-1"], []):  # the newest record first, then the other
+                listed.move_cursor(row=listed.row_count - 1)
+                await pilot.press("d")
+                await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+                await pilot.press("m")  # libvirt's record only
+                await wait_until(pilot, lambda left=left: snapshot_names(name) == left, timeout=30)
+            assert all(overlay.exists() for overlay in overlays)  # the data stays: the guest runs on it
 
             virsh("destroy", name)
-            virsh("start", name)  # still bootable on its overlay
+            virsh("start", name)  # still bootable on its overlays
             assert "running" in virsh("domstate", name)
             await pilot.press("escape")
             pane = await open_console(pilot, app, name)
@@ -145,6 +168,12 @@ async def test_disk_only_snapshot_makes_an_overlay_and_its_record_can_go(
     finally:
         with contextlib.suppress(Exception):
             virsh("destroy", name, check=False)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(overlay)
-    assert not overlay.exists()
+        for path in [*overlays, copy]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+    assert not any(overlay.exists() for overlay in overlays)
+
+
+def agent_of(app: TuivirtApp, name: str) -> str:
+    key = key_of(app.main.table, name)
+    return "" if key is None else domain(app.main.table, key).agent
