@@ -7,10 +7,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.app.helpers import key_of, names, state_of
+from tests.app.test_actions import palette_prompts
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
@@ -86,8 +88,14 @@ async def test_tags_are_kept_by_libvirt_shown_filtered_and_marked() -> None:
 
         await pilot.press("escape", "slash", "escape")  # the marks cleared, then the filter
         await wait_until(pilot, lambda: table.row_count == 14)
-        table.mark_tagged("db")  # what the palette's "Mark tagged: db" runs
-        assert table.marks == {key_of(table, "db-primary")}
+        await pilot.press("ctrl+p")  # the palette's "Mark tagged: db"
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"Mark tagged: db")
+        await wait_until(pilot, lambda: "Mark tagged: db" in palette_prompts(app))
+        prompts = palette_prompts(app)
+        app.screen.query_one(CommandList).highlighted = prompts.index("Mark tagged: db")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: table.marks == {key_of(table, "db-primary")})
 
 
 async def test_a_bad_tag_is_named_and_nothing_is_written() -> None:

@@ -178,7 +178,8 @@ async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: s
         agent_text = screen.query_one("#agent-text")
         await wait_until(pilot, lambda: "did not answer" in shown(agent_text), timeout=30)
         since = time.monotonic()
-        await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, since)) >= 2, timeout=5)
+        # Two ticks (0.5 s apart) within 6 s: ticks that each waited for the agent (3 s) would not.
+        await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, since)) >= 2, timeout=6)
 
 
 async def agent_menu(pilot: Pilot[Any], app: TuivirtApp, name: str, key: str) -> None:

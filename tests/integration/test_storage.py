@@ -163,7 +163,8 @@ async def test_a_clone_cancelled_during_its_copy_leaves_no_volume(
         pool = system_conn.storagePoolLookupByName(TEST_POOL)
         assert f"{name}-clone.raw" in pool.listVolumes()  # under way (a rescan is refused meanwhile)
         # The copy runs on a connection of its own: the host's ticks go on (every 0.5 s) meanwhile.
-        await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, copying_since)) >= 2, timeout=2)
+        # (4 s: eight ticks' time, for a loaded 2-core machine; the 8 GiB copy takes longer)
+        await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, copying_since)) >= 2, timeout=4)
         await pilot.press("escape")
         assert "Cancelling" in str(step.render())
         await wait_until(pilot, lambda: "cancelled; nothing was left behind" in notes(app), timeout=60)
@@ -265,9 +266,10 @@ async def test_a_host_lost_mid_upload_names_the_partial_volume(
             await wait_until(pilot, lambda: isinstance(app.screen, UploadFormScreen))
             await fill(pilot, app.screen, "source", str(source))
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen))
+            # (the form reads the 2 GiB source first: slow on a loaded machine)
+            await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen), timeout=30)
             bar = app.screen.query_one(ProgressBar)
-            await wait_until(pilot, lambda: (bar.progress or 0) > 64 << 20)  # under way
+            await wait_until(pilot, lambda: (bar.progress or 0) > 64 << 20, timeout=30)  # under way
             second_host.kill_daemon()
             await wait_until(pilot, lambda: "Upload into uploads on second" in notes(app), timeout=30)
             line = next(n for n in notes(app).split("\n") if "Upload into uploads" in n)
