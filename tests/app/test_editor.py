@@ -9,7 +9,7 @@ from typing import Any
 import libvirt
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import Checkbox, DataTable, TabbedContent
 
 from tests.app.helpers import key_of, state_of
 from tests.app.test_create_form import type_into, why
@@ -138,6 +138,13 @@ async def test_boot_order_moves_the_cd_rom_first() -> None:
         await pilot.press("down", "space", "plus")  # CD-ROM on, and before the disk
         await changed(pilot, screen, "ctrl+s")
         assert [b.get("dev") for b in definition(app, "backup").iterfind("os/boot")] == ["cdrom", "hd"]
+        assert definition(app, "backup").find("os/bootmenu[@enable='yes']") is None
+
+        screen.query_one("#boot-menu", Checkbox).value = True
+        await pilot.pause()
+        await changed(pilot, screen, "ctrl+s")
+        assert definition(app, "backup").find("os/bootmenu[@enable='yes']") is not None
+        assert screen.query_one("#boot-menu", Checkbox).value  # read back from libvirt
 
 
 async def test_add_a_disk_to_a_shut_off_guest_and_refuse_bad_fields() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,148 @@ async def test_edit_xml_applies_a_valid_change_and_refuses_an_invalid_one(
         ]
         assert len(defines) == 2 and not isinstance(app.screen, ChoiceScreen), defines
         assert "bogus" not in virsh("dumpxml", guest_name, "--inactive")
+
+
+ISOLATED = "tuivirt-it-isolated"
+
+
+@pytest.fixture
+def isolated_network() -> Iterator[str]:
+    """A second network on the daemon for a NIC to move to (transient: gone when destroyed)."""
+    conn = libvirt.open(SYSTEM_URI)
+    xml = f"<network><name>{ISOLATED}</name><ip address='10.213.7.1' prefix='24'/></network>"
+    with contextlib.suppress(libvirt.libvirtError):
+        conn.networkLookupByName(ISOLATED).destroy()
+    conn.networkCreateXML(xml)
+    yield ISOLATED
+    with contextlib.suppress(libvirt.libvirtError):
+        conn.networkLookupByName(ISOLATED).destroy()
+    conn.close()
+
+
+def nic_rows(screen: GuestEditorScreen) -> list[str]:
+    table = screen.query_one("#nic-list", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_a_running_guest_gets_a_nic_moved_and_removed_a_vcpu_now_only_and_a_sata_disk_at_next_boot(
+    guest_with_volume: tuple[str, str], isolated_network: str
+) -> None:
+    name, volume = guest_with_volume
+    sata_volume = Path(volume).with_name(f"{name}-sda.qcow2")
+    virsh("setvcpus", name, "2", "--maximum", "--config")
+    virsh("setvcpus", name, "1", "--config")
+    virsh("start", name)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    nics = "$(ls /sys/class/net | grep -c eth)"
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
+            assert await asyncio.to_thread(guest_says, name, nics) == "1"
+
+            # A NIC hot-plugged: the guest sees a second interface.
+            screen = await open_editor(pilot, app, name, "tab-nics")
+            screen.query_one("#nic-list", DataTable).focus()
+            await pilot.press("a")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "NicFormScreen")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: "added now and at next boot" in notes(app), timeout=30)
+            await wait_until(pilot, lambda: len(nic_rows(screen)) == 2, timeout=10)
+            assert await guest_comes_to_say(name, nics, "2") == "2"
+            mac = nic_rows(screen)[1]
+            assert mac in virsh("domiflist", name) and mac in virsh("domiflist", name, "--inactive")
+
+            table = screen.query_one("#nic-list", DataTable)
+            table.focus()
+            table.move_cursor(row=1)
+            await pilot.press("l")  # link down, at once in the running guest
+            await wait_until(pilot, lambda: "down" in virsh("domif-getlink", name, mac), timeout=20)
+
+            await wait_until(pilot, lambda: app.screen is screen)
+            table.focus()
+            table.move_cursor(row=1)
+            await pilot.press("m")
+            await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+            await type_into(pilot, app.screen, "value", "network nowhere")
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, ValueFormScreen)  # refused beside the field
+            await type_into(pilot, app.screen, "value", f"network {isolated_network}")
+            await pilot.press("enter")
+
+            def on_isolated(*flags: str) -> bool:
+                line = next((ln for ln in virsh("domiflist", name, *flags).splitlines() if mac in ln), "")
+                return isolated_network in line
+
+            await wait_until(pilot, on_isolated, timeout=20)
+            assert on_isolated("--inactive")
+
+            await wait_until(pilot, lambda: app.screen is screen)
+            table.focus()
+            table.move_cursor(row=1)
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            gone = f"interface {mac} removed now and at next boot"
+            await wait_until(pilot, lambda: gone in notes(app), timeout=30)
+            assert await guest_comes_to_say(name, nics, "1") == "1"
+            assert mac not in virsh("domiflist", name, "--inactive")
+
+            # A vCPU now only: the guest gets it, the next boot keeps one.
+            cpus = "$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)"
+            assert await asyncio.to_thread(guest_says, name, cpus) == "1"
+            screen = await open_editor(pilot, app, name, "tab-cpu-memory")
+            screen.query_one("#where", Select).value = "now only"
+            await pilot.pause()
+            await type_into(pilot, screen, "vcpus", "2")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: "vCPUs → 2: now only" in notes(app), timeout=30)
+            assert await guest_comes_to_say(name, cpus, "2") == "2"
+            counts = virsh("vcpucount", name)
+            rows = {tuple(line.split()[:2]): line.split()[2] for line in counts.splitlines() if line.strip()}
+            assert rows[("current", "live")] == "2" and rows[("current", "config")] == "1", counts
+
+            # A SATA disk cannot be hot-plugged: it is added to the next boot, and said so.
+            screen = await open_editor(pilot, app, name, "tab-disks")
+            screen.query_one("#disk-list", DataTable).focus()
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, DiskFormScreen))
+            form = app.screen
+            form.query_one("#pool", Select).value = TEST_POOL
+            form.query_one("#bus", Select).value = "sata"
+            await pilot.pause()
+            await type_into(pilot, form, "size", "16M")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: "added at next boot" in notes(app), timeout=30)
+            assert "sda" not in virsh("domblklist", name) and "sda" in virsh("domblklist", name, "--inactive")
+
+            # Shrinking the running guest's vda is typed twice.
+            disks = screen.query_one("#disk-list", DataTable)
+            await wait_until(pilot, lambda: app.screen is screen)
+            disks.focus()
+            disks.move_cursor(row=0)
+            await pilot.press("r")
+            await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+            await type_into(pilot, app.screen, "value", "8M")
+            await pilot.press("enter")
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, ValueFormScreen) and "Shrink" in screen_title(app)
+            )
+            await type_into(pilot, app.screen, "value", "9M")
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert "Shrink" in screen_title(app)  # not the same size: refused
+            await type_into(pilot, app.screen, "value", "8M")
+            await pilot.press("enter")
+            sectors = "$(cat /sys/block/vda/size)"
+            assert await guest_comes_to_say(name, sectors, str(8 * 2048)) == str(8 * 2048)
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn = libvirt.open(SYSTEM_URI)
+            conn.storageVolLookupByPath(str(sata_volume)).delete(0)
+            conn.close()
+
+
+def screen_title(app: TuivirtApp) -> str:
+    titles = app.screen.query(".dialog-title")
+    return str(titles.first().render()) if titles else ""
