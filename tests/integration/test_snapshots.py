@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -149,12 +150,13 @@ async def test_disk_only_snapshots_quiesced_or_not_make_overlays_whose_records_c
             assert overlays[1].exists() and str(overlays[1]) in virsh("domblklist", name)
 
             await wait_until(pilot, lambda: listed.row_count == 2)
-            for left in (["disk-1"], []):  # the newest record first, then the other
+            remaining: list[list[str]] = [["disk-1"], []]
+            for left in remaining:  # the newest record first, then the other
                 listed.move_cursor(row=listed.row_count - 1)
                 await pilot.press("d")
                 await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
                 await pilot.press("m")  # libvirt's record only
-                await wait_until(pilot, lambda left=left: snapshot_names(name) == left, timeout=30)
+                await wait_until(pilot, partial(lambda left: snapshot_names(name) == left, left), timeout=30)
             assert all(overlay.exists() for overlay in overlays)  # the data stays: the guest runs on it
 
             virsh("destroy", name)
