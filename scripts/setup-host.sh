@@ -39,6 +39,12 @@ fi
 running() { ps -C "$1" -o stat= | grep -qv '^Z'; }
 running virtlogd || { say "starting virtlogd"; virtlogd -d; }
 running libvirtd || { say "starting libvirtd"; libvirtd -d; }
+# Post-copy migration needs userfaultfd in the target's QEMU, which runs as libvirt-qemu, not root:
+# Debian's kernel refuses it to unprivileged users (QEMU then says "Postcopy is not supported").
+if [ "$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null)" = 0 ]; then
+  say "allowing userfaultfd for QEMU (vm.unprivileged_userfaultfd=1: post-copy migration)"
+  echo 1 > /proc/sys/vm/unprivileged_userfaultfd || say "could not: post-copy migration will be refused"
+fi
 for _ in $(seq 1 60); do
   virsh -c "$URI" version >/dev/null 2>&1 && break
   sleep 0.5

@@ -1,21 +1,23 @@
 """Migration between two real daemons: this machine's and the second host in its namespaces.
 
 A running guest goes there and back by keys and keeps its memory (a shell variable set before is
-read after); an abort leaves it running where it was; its qcow2 disk is copied into a pool on the
-target; a host with two running guests is evacuated."""
+read after); an abort (Esc) leaves it running where it was; post-copy with auto-converge, both
+checked in QEMU, finishes a slow migration; a shut-off guest's definition moves; its qcow2 disk is
+copied into a pool on the target through the form; a host with two running guests is evacuated."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import libvirt
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from tests.app.helpers import domain, state_of
 from tests.conftest import wait_until
@@ -25,8 +27,6 @@ from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.live.tags import read_tags
-from tuivirt.backend.ops.migrate.job import MigrationControl, migrate_guest
-from tuivirt.backend.ops.migrate.options import MigrationOptions
 from tuivirt.backend.ops.tags import write_tags
 from tuivirt.testbed import testguest
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
@@ -89,7 +89,13 @@ def running_guests(second: HostConfig, guest_images: testguest.GuestImages) -> I
 
 
 async def migrate_by_keys(
-    pilot: Pilot[Any], app: TuivirtApp, name: str, from_uri: str, bandwidth: str = "", downtime: str = ""
+    pilot: Pilot[Any],
+    app: TuivirtApp,
+    name: str,
+    from_uri: str,
+    bandwidth: str = "",
+    downtime: str = "",
+    checks: Sequence[str] = (),
 ) -> str:
     """Choose the first host that will do, submit; the migration address the form guessed."""
     table = app.main.table
@@ -105,6 +111,8 @@ async def migrate_by_keys(
     await wait_until(pilot, lambda: isinstance(app.screen, MigrateFormScreen), timeout=20)
     app.screen.query_one("#bandwidth", Input).value = bandwidth
     app.screen.query_one("#downtime", Input).value = downtime
+    for check in checks:  # the form's checkboxes by id: postcopy, auto-converge, copy-storage…
+        app.screen.query_one(f"#{check}", Checkbox).value = True
     await pilot.pause()
     address = app.screen.query_one("#address", Input).value
     await pilot.press("ctrl+s")
@@ -155,8 +163,8 @@ async def test_an_aborted_migration_leaves_the_guest_running_where_it_was(
         await wait_until(pilot, lambda: " of " in str(progress.query_one("#figures-0").render()), timeout=30)
         assert state_of(app.main.table, name) == "migrating → second"
         await wait_until(pilot, lambda: "450" in virsh("migrate-getmaxdowntime", name), timeout=10)
-        await pilot.press("a")
-        await pilot.press("a")  # twice: said once, done once
+        await pilot.press("escape")
+        await pilot.press("a")  # twice (Esc, then a): said once, done once
         await wait_until(pilot, lambda: "Aborting already" in notes(app))
         await wait_until(pilot, lambda: f"Migrate {name}: aborted" in notes(app), timeout=30)
         await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
@@ -215,7 +223,7 @@ def drop_pool(uri: str) -> None:
     conn.close()
 
 
-def test_copy_storage_moves_a_qcow2_disk_into_the_target_pool(
+async def test_copy_storage_moves_a_qcow2_disk_into_the_target_pool(
     second: HostConfig, guest_images: testguest.GuestImages
 ) -> None:
     name = f"tuivirt-mig-{uuid.uuid4().hex[:8]}"
@@ -230,25 +238,79 @@ def test_copy_storage_moves_a_qcow2_disk_into_the_target_pool(
         local.lookupByName(name).create()
         mark = "tuivirt-copied"
         written = f"$(echo {mark} > /dev/vda && sync && head -c {len(mark)} /dev/vda)"
-        assert guest_says(name, written) == mark
+        assert await asyncio.to_thread(guest_says, name, written) == mark
 
-        options = MigrationOptions(copy_storage=True, address=PEER_ADDRESS)
-        dom = local.lookupByName(name)
-        report = migrate_guest(
-            local, remote, dom.UUIDString(), options, MigrationControl(lambda _: None), "second"
-        )
-        assert report == f"{name} is running on second now (its disks copied; the source's files stay)"
+        app = TuivirtApp([LOCAL, second], refresh=0.5)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await migrate_by_keys(pilot, app, name, SYSTEM_URI, checks=["copy-storage"])
+            report = f"{name} is running on second now (its disks copied; the source's files stay)"
+            await wait_until(pilot, lambda: report in notes(app), timeout=90)
 
         copied = remote.storagePoolLookupByName(POOL)
         copied.refresh(0)
         assert copied.storageVolLookupByName(f"{name}.qcow2").info()[1] == 16 * 1024 * 1024
-        assert guest_says(name, f"$(head -c {len(mark)} /dev/vda)", second.uri) == mark
+        said = await asyncio.to_thread(guest_says, name, f"$(head -c {len(mark)} /dev/vda)", second.uri)
+        assert said == mark
     finally:
         remove_everywhere(name, SYSTEM_URI, second.uri)
         local.close()
         remote.close()
         drop_pool(SYSTEM_URI)
         drop_pool(second.uri)
+
+
+def capabilities(name: str) -> dict[str, str]:
+    """QEMU's migration capabilities of the running guest (what the form's flags became)."""
+    said = virsh("qemu-monitor-command", name, "--hmp", "info migrate_capabilities")
+    return dict(line.replace(" ", "").split(":", 1) for line in said.splitlines() if ":" in line)
+
+
+async def test_post_copy_with_auto_converge_finishes_a_slow_migration(
+    second: HostConfig, running_guests: list[str]
+) -> None:
+    """At 1 MiB/s the 128 MiB guest would take two minutes; `p` switches to post-copy, and the rest
+    of its memory is fetched as the guest touches it there. Both choices are read back from QEMU."""
+    name = running_guests[0]
+    assert await asyncio.to_thread(guest_says, name, f"set; TV_KEPT={PROMPT_MARK}") == "set"
+    app = TuivirtApp([LOCAL, second], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await migrate_by_keys(
+            pilot, app, name, SYSTEM_URI, bandwidth="1", checks=["postcopy", "auto-converge"]
+        )
+        await wait_until(pilot, lambda: isinstance(app.screen, MigrationProgressScreen), timeout=20)
+        progress = app.screen
+        await wait_until(pilot, lambda: " of " in str(progress.query_one("#figures-0").render()), timeout=30)
+        chosen = capabilities(name)  # what QEMU was told (scripts/setup-host.sh allows userfaultfd)
+        assert chosen["postcopy-ram"] == "on" and chosen["auto-converge"] == "on", chosen
+        started = time.monotonic()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: f"{name} is running on second now" in notes(app), timeout=60)
+        assert time.monotonic() - started < 60
+
+        def lifecycle(host: str) -> list[str]:
+            events = app.fleet.events.newest_first()
+            return [e.text for e in events if e.kind == "lifecycle" and e.guest == name and e.host == host]
+
+        # libvirt's own word that the switch happened: paused (post-copy) here, resumed there.
+        await wait_until(
+            pilot, lambda: any("post-copy" in text for text in lifecycle("localhost")), timeout=10
+        )
+        await wait_until(pilot, lambda: any("post-copy" in text for text in lifecycle("second")), timeout=10)
+    assert where(name, SYSTEM_URI, second.uri) == [f"{second.uri} running"]
+    assert await asyncio.to_thread(guest_says, name, "$TV_KEPT", second.uri) == PROMPT_MARK
+
+
+async def test_a_shut_off_guest_is_defined_on_the_other_daemon(
+    second: HostConfig, running_guests: list[str]
+) -> None:
+    """Offline: only the definition moves (undefined here, defined there, still shut off)."""
+    name = running_guests[1]
+    virsh("destroy", name)
+    app = TuivirtApp([LOCAL, second], refresh=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await migrate_by_keys(pilot, app, name, SYSTEM_URI)
+        await wait_until(pilot, lambda: f"{name} is defined on second now" in notes(app), timeout=60)
+    assert where(name, SYSTEM_URI, second.uri) == [f"{second.uri} shut off"]
 
 
 async def test_a_host_with_two_running_guests_is_evacuated(
