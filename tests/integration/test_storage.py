@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import stat
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from tests.conftest import wait_until
 from tests.integration.conftest import (
     SYSTEM_URI,
     TEST_POOL,
+    TEST_POOL_PATH,
     RecordingApp,
     SshServer,
     _remove_guest,
@@ -42,6 +44,7 @@ from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.ops.storage.clone_source import CloneMode
 from tuivirt.testbed import testguest
 from tuivirt.ui.dialogs.clone_form import CloneFormScreen
+from tuivirt.ui.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.dialogs.progress import ProgressScreen
 from tuivirt.ui.dialogs.upload_form import UploadFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
@@ -288,3 +291,161 @@ async def test_a_host_lost_mid_upload_names_the_partial_volume(
         pool.undefine()
         conn.close()
     assert leftover == ["big.img"]  # as the line said
+
+
+def data_file(path: Path, mib: int) -> Path:
+    """A file of ``mib`` MiB of data (no holes: every byte crosses the connection)."""
+    block = os.urandom(1 << 20)
+    with open(path, "wb") as file:
+        for _ in range(mib):
+            file.write(block)
+    return path
+
+
+async def open_test_pool(pilot: Pilot[Any], app: TuivirtApp) -> StorageScreen:
+    await wait_until(pilot, lambda: LOCAL.uri in app.fleet.sessions, timeout=30)
+    await pilot.press("P")
+    await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+    screen = app.screen
+    assert isinstance(screen, StorageScreen)
+    key = pool_key(LOCAL.uri, TEST_POOL)
+    await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
+    assert screen.pools.select_key(key)
+    await pilot.press("tab")
+    return screen
+
+
+def capacity(conn: libvirt.virConnect, name: str) -> int:
+    pool = conn.storagePoolLookupByName(TEST_POOL)
+    pool.refresh(0)
+    return int(pool.storageVolLookupByName(name).info()[1])
+
+
+async def test_a_volume_grown_shrunk_when_confirmed_rescanned_and_uploaded_over(
+    tmp_path: Path, system_conn: libvirt.virConnect
+) -> None:
+    pool = ensure_pool(system_conn)
+    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}.qcow2"  # (a raw file cannot shrink below its allocation)
+    by_hand = f"tuivirt-it-{uuid.uuid4().hex[:8]}.img"
+    pool.createXML(
+        f"<volume><name>{name}</name><capacity unit='MiB'>16</capacity>"
+        "<target><format type='qcow2'/></target></volume>"
+    )
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_test_pool(pilot, app)
+            await wait_until(pilot, lambda: screen.volumes.item(name) is not None, timeout=20)
+            assert screen.volumes.select_key(name)
+            await pilot.press("z")
+            await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+            await fill(pilot, app.screen, "value", "32M")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: capacity(system_conn, name) == 32 << 20, timeout=20)
+
+            for answer in ("n", "y"):  # a shrink is asked first: no, then yes
+                await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+                assert screen.volumes.select_key(name)
+                await pilot.press("z")
+                await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+                await fill(pilot, app.screen, "value", "8M")
+                await pilot.press("enter")
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+                await pilot.press(answer)
+                if answer == "n":
+                    await pilot.pause(0.5)
+                    assert capacity(system_conn, name) == 32 << 20  # no: nothing happened
+            await wait_until(pilot, lambda: capacity(system_conn, name) == 8 << 20, timeout=20)
+
+            # A file put in the pool's folder by hand shows after R (libvirt rescans the folder).
+            (Path(TEST_POOL_PATH) / by_hand).write_bytes(b"x" * 4096)
+            await pilot.press("shift+tab")
+            await pilot.press("R")
+            await wait_until(pilot, lambda: screen.volumes.item(by_hand) is not None, timeout=20)
+
+            # Uploaded over the existing volume: its bytes are the file's.
+            source = data_file(tmp_path / "over.img", 4)
+            await pilot.press("tab")
+            assert screen.volumes.select_key(name)
+            await pilot.press("u")
+            await wait_until(pilot, lambda: isinstance(app.screen, UploadFormScreen))
+            app.screen.query_one("#into", Select).value = "existing"
+            await fill(pilot, app.screen, "source", str(source))
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: f"uploaded into {TEST_POOL}/{name}" in notes(app), timeout=60)
+            path = pool.storageVolLookupByName(name).path()
+            with open(path, "rb") as file:
+                assert hashlib.sha256(file.read(4 << 20)).hexdigest() == sha256(source)
+    finally:
+        for volume in (name, by_hand):
+            with contextlib.suppress(libvirt.libvirtError):
+                pool.refresh(0)
+                pool.storageVolLookupByName(volume).delete(0)
+
+
+async def test_transfers_cancelled_or_failing_leave_nothing_behind(
+    tmp_path: Path, system_conn: libvirt.virConnect
+) -> None:
+    pool = ensure_pool(system_conn)
+    big = data_file(tmp_path / "big.img", 1536)
+    uploaded = f"tuivirt-it-{uuid.uuid4().hex[:8]}.img"
+    full = f"tuivirt-it-{uuid.uuid4().hex[:8]}.raw"
+    pool.createXML(
+        f"<volume><name>{full}</name><capacity unit='MiB'>1536</capacity>"
+        "<target><format type='raw'/></target></volume>"
+    )
+    with open(pool.storageVolLookupByName(full).path(), "r+b") as file, open(big, "rb") as data:
+        while chunk := data.read(1 << 24):  # data all through: a download that takes seconds
+            file.write(chunk)
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8M", "tmpfs", str(small)], check=True)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_test_pool(pilot, app)
+
+            await pilot.press("u")
+            await wait_until(pilot, lambda: isinstance(app.screen, UploadFormScreen))
+            await fill(pilot, app.screen, "source", str(big))
+            await fill(pilot, app.screen, "volume", uploaded)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen), timeout=30)
+            bar = app.screen.query_one(ProgressBar)
+            await wait_until(pilot, lambda: (bar.progress or 0) > 16 << 20, timeout=30)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: "upload cancelled" in notes(app), timeout=60)
+            assert uploaded not in pool_volumes(system_conn)
+
+            async def download(target: Path, cancel: bool) -> None:
+                await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+                await wait_until(pilot, lambda: screen.volumes.item(full) is not None, timeout=20)
+                assert screen.volumes.select_key(full)
+                await pilot.press("D")
+                await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
+                await fill(pilot, app.screen, "value", str(target))
+                await pilot.press("enter")
+                if cancel:
+                    await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen), timeout=30)
+                    meter = app.screen.query_one(ProgressBar)
+                    await wait_until(pilot, lambda: (meter.progress or 0) > 16 << 20, timeout=30)
+                    await pilot.press("escape")
+
+            await download(tmp_path / "back.img", cancel=True)
+            cancelled = f"Download {full} on localhost: download cancelled; the partial file was removed"
+            await wait_until(pilot, lambda: cancelled in notes(app), timeout=60)
+            assert not (tmp_path / "back.img").exists() and not (tmp_path / "back.img.part").exists()
+
+            await download(small / "back.img", cancel=False)  # 1.5 GiB into 8 MiB: the disk fills
+            await wait_until(
+                pilot, lambda: "the partial file was removed" in notes(app).split(cancelled)[-1], timeout=60
+            )
+            assert list(small.iterdir()) == []
+            line = next(n for n in notes(app).splitlines() if "No space left" in n)
+            assert line.startswith(f"Download {full} on localhost: ") and "Traceback" not in notes(app), line
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
+        for volume in (uploaded, full):
+            with contextlib.suppress(libvirt.libvirtError):
+                pool.refresh(0)
+                pool.storageVolLookupByName(volume).delete(0)
