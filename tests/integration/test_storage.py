@@ -43,8 +43,10 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.ops.storage.clone_source import CloneMode
 from tuivirt.testbed import testguest
+from tuivirt.ui.dialogs.choice import ChoiceScreen
 from tuivirt.ui.dialogs.clone_form import CloneFormScreen
 from tuivirt.ui.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.dialogs.pool_form import PoolFormScreen
 from tuivirt.ui.dialogs.progress import ProgressScreen
 from tuivirt.ui.dialogs.upload_form import UploadFormScreen
 from tuivirt.ui.dialogs.value_form import ValueFormScreen
@@ -449,3 +451,37 @@ async def test_transfers_cancelled_or_failing_leave_nothing_behind(
             with contextlib.suppress(libvirt.libvirtError):
                 pool.refresh(0)
                 pool.storageVolLookupByName(volume).delete(0)
+
+
+async def test_a_directory_pool_made_by_keys_goes_with_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    name = f"tuivirt-it-{uuid.uuid4().hex[:8]}"
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: LOCAL.uri in app.fleet.sessions, timeout=30)
+            await pilot.press("P")
+            await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+            screen = app.screen
+            assert isinstance(screen, StorageScreen)
+            await wait_until(pilot, lambda: screen.pools.row_count > 0, timeout=20)
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, PoolFormScreen))
+            await fill(pilot, app.screen, "name", name)
+            await fill(pilot, app.screen, "path", str(folder))
+            await pilot.press("ctrl+s")
+            key = pool_key(LOCAL.uri, name)
+            await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
+            assert "State:          running" in virsh("pool-info", name)
+            assert screen.pools.select_key(key)
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+            await pilot.press("r")  # undefined, and its (empty) folder removed
+            await wait_until(
+                pilot, lambda: f"pool {name} deleted with its directory" in notes(app), timeout=20
+            )
+            assert not folder.exists() and name not in virsh("pool-list", "--all", "--name").split()
+    finally:
+        virsh("pool-destroy", name, check=False)
+        virsh("pool-undefine", name, check=False)
