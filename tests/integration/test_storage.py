@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import libvirt
 import pytest
@@ -485,3 +486,57 @@ async def test_a_directory_pool_made_by_keys_goes_with_its_folder(tmp_path: Path
     finally:
         virsh("pool-destroy", name, check=False)
         virsh("pool-undefine", name, check=False)
+
+
+async def test_a_full_clone_copies_uefi_variables_and_shares_cd_roms_and_read_only_disks(
+    guest_with_volume: tuple[str, str], tmp_path: Path, system_conn: libvirt.virConnect
+) -> None:
+    """As virt-clone does: the disk copied, the NVRAM file copied (its own variables), the CD-ROM and
+    a read-only disk the same files in both guests."""
+    name, volume = guest_with_volume
+    folder = Path(volume).parent
+    iso, shared = folder / f"{name}.iso", folder / f"{name}-ro.raw"
+    iso.write_bytes(os.urandom(64 * 1024))
+    shared.write_bytes(os.urandom(64 * 1024))
+    nvram = Path(f"/var/lib/libvirt/qemu/nvram/{name}_VARS.fd")
+    nvram.parent.mkdir(parents=True, exist_ok=True)
+    nvram.write_bytes(os.urandom(128 * 1024))  # "variables" the clone must carry over
+    xml = virsh("dumpxml", name, "--inactive")
+    uefi = (
+        f"<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>{nvram}</nvram>"
+    )
+    xml = xml.replace("</type>", "</type>" + uefi, 1)
+    extra = (
+        f"<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sda' bus='sata'/>"
+        "<readonly/></disk>"
+        f"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{shared}'/>"
+        "<target dev='vdc' bus='virtio'/><readonly/></disk>"
+    )
+    system_conn.defineXML(xml.replace("</devices>", extra + "</devices>", 1))
+    clone = f"{name}-uefi"
+    copied = Path(volume).with_name(f"{clone}.qcow2")
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: state_of(app.main.table, name) == "shut off", timeout=20)
+            await clone_by_keys(pilot, app, name, clone, CloneMode.FULL)
+            await wait_until(pilot, lambda: f"cloned as {clone}" in notes(app), timeout=60)
+        root = ElementTree.fromstring(virsh("dumpxml", clone, "--inactive"))
+        sources = {
+            str(disk.find("target").get("dev")): str(disk.find("source").get("file"))  # type: ignore[union-attr]
+            for disk in root.iterfind("devices/disk")
+        }
+        assert sources == {"vda": str(copied), "sda": str(iso), "vdc": str(shared)}, sources
+        copy = root.findtext("os/nvram") or ""
+        assert copy and copy != str(nvram), copy
+        assert Path(copy).read_bytes() == nvram.read_bytes()
+        assert root.findtext("os/loader") == "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            dom = system_conn.lookupByName(clone)
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+        with contextlib.suppress(libvirt.libvirtError):
+            system_conn.lookupByName(name).undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM)
+        for path in (copied, iso, shared, nvram):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
