@@ -4,6 +4,7 @@ a bad tag is named beside the field; read-only mode edits nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
@@ -163,3 +164,59 @@ async def test_guests_grouped_by_host_then_by_tag_with_counts() -> None:
 
         await pilot.press("b")
         assert table._titles == {} and "Not grouped." in notes(app)
+
+
+async def test_tags_written_elsewhere_show_through_libvirts_metadata_event() -> None:
+    """Another tool sets the tags (here the same driver, with no word to the app's tables and no
+    poll due): libvirt's metadata-change event alone brings them to the row."""
+    from tuivirt.backend.ops.tags import write_tags
+
+    app = TuivirtApp([DEMO], refresh=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        uuid = table.item(key_of(table, "cache-01") or "").domain.uuid  # type: ignore[union-attr]
+        await asyncio.to_thread(
+            app.fleet.call,
+            DEMO.uri,
+            partial(write_tags, uuid=uuid, tags=["elsewhere"]),
+            what="tag",
+            changes=False,
+        )
+        await wait_until(
+            pilot, lambda: table.cell_text(key_of(table, "cache-01") or "", "tags") == "elsewhere"
+        )
+
+
+async def test_tab_completes_a_tag_in_use_and_each_guest_that_failed_is_named() -> None:
+    from tuivirt.backend.ops.tags import write_tags
+
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        uuid = table.item(key_of(table, "web-01") or "").domain.uuid  # type: ignore[union-attr]
+        work = partial(write_tags, uuid=uuid, tags=["webfront"])
+        await asyncio.to_thread(app.fleet.call, DEMO.uri, work, what="tag", changes=True, guest=uuid)
+        await wait_until(pilot, lambda: table.cell_text(key_of(table, "web-01") or "", "tags") == "webfront")
+
+        for guest in ("backup", "build-runner"):  # both shut off
+            assert table.select_key(key_of(table, guest) or "")
+            await pilot.press("space")
+        form = await tag(pilot, app)
+        assert "In use elsewhere: webfront (Tab completes)" in str(form.query_one(".dialog-note").render())
+        form.query_one("#add-tags", Input).focus()
+        await pilot.press(*"prod web")
+        await pilot.pause(0.2)  # (the suggestion is worked out after the key)
+        await pilot.press("tab")
+        assert form.query_one("#add-tags", Input).value == "prod webfront"
+
+        def gone(conn: Any) -> None:  # build-runner goes while the form is open
+            conn.lookupByName("build-runner").undefine()
+
+        await asyncio.to_thread(app.fleet.call, DEMO.uri, gone, what="undefine")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Tags changed on 1 guest." in notes(app))
+        failed = [line for line in notes(app).splitlines() if line.startswith("Tag build-runner on demo: ")]
+        assert len(failed) == 1 and "Traceback" not in notes(app), notes(app)
+        assert in_libvirt(app, "backup")[0] == ("prod", "webfront")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
 from textual.widgets import Button, Input
@@ -43,6 +44,19 @@ class LastWordSuggester(Suggester):
         return value + match[len(last) :] if match else None
 
 
+class TagInput(Input):
+    """An Input where Tab takes the suggested completion (Textual's Input takes it on Right only,
+    and Tab moves on); with nothing to complete, Tab moves on as anywhere else."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="tags.complete")]
+
+    def action_complete(self) -> None:
+        if self.cursor_at_end and self._suggestion:
+            self.action_cursor_right()  # accepts the suggestion
+        else:
+            self.screen.focus_next()
+
+
 class TagsFormScreen(DeviceFormScreen[TagChange]):
     def __init__(self, what: str, guest_tags: list[tuple[str, ...]], in_use: Iterable[str]) -> None:
         """``guest_tags``: each chosen guest's tags; ``in_use``: every tag of the fleet."""
@@ -67,9 +81,9 @@ class TagsFormScreen(DeviceFormScreen[TagChange]):
             yield PlainLabel(f"Tags of {self._what}", classes="dialog-title")
             yield Plain(self._now(), classes="dialog-note")
             yield row(
-                "Add", "add-tags", Input(placeholder="web prod", suggester=LastWordSuggester(self._in_use))
+                "Add", "add-tags", TagInput(placeholder="web prod", suggester=LastWordSuggester(self._in_use))
             )
-            yield row("Remove", "remove-tags", Input(suggester=LastWordSuggester(self._counts)))
+            yield row("Remove", "remove-tags", TagInput(suggester=LastWordSuggester(self._counts)))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply (ctrl+s)", variant="primary", compact=True, id="add")
                 yield Button("Cancel (esc)", compact=True, id="cancel")
