@@ -220,3 +220,22 @@ async def test_tab_completes_a_tag_in_use_and_each_guest_that_failed_is_named() 
         failed = [line for line in notes(app).splitlines() if line.startswith("Tag build-runner on demo: ")]
         assert len(failed) == 1 and "Traceback" not in notes(app), notes(app)
         assert in_libvirt(app, "backup")[0] == ("prod", "webfront")
+
+
+async def test_at_80_columns_the_tags_column_takes_mem_percents_place() -> None:
+    """Tags matter more than Mem% (priority 3 against 4): at 80 columns, once a guest has a tag,
+    Mem% gives way to it; at 160 both show."""
+    from tuivirt.backend.ops.tags import write_tags
+
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.main.table
+        await wait_until(pilot, lambda: table.row_count == 14)
+        assert "mem" in table.visible_columns and "tags" not in table.visible_columns
+        uuid = table.item(key_of(table, "web-01") or "").domain.uuid  # type: ignore[union-attr]
+        work = partial(write_tags, uuid=uuid, tags=["web"])
+        await asyncio.to_thread(app.fleet.call, DEMO.uri, work, what="tag", changes=True, guest=uuid)
+        await wait_until(pilot, lambda: "tags" in table.visible_columns)
+        assert "mem" not in table.visible_columns
+        await pilot.resize_terminal(160, 40)
+        await wait_until(pilot, lambda: "mem" in table.visible_columns and "tags" in table.visible_columns)
