@@ -3,7 +3,9 @@ checks, stop / start / delete with running guests on the network, and reading af
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+from xml.etree import ElementTree
 
 import libvirt
 from textual.pilot import Pilot
@@ -145,3 +147,40 @@ async def test_a_network_defined_elsewhere_shows_without_r() -> None:
         await wait_until(pilot, lambda: screen.networks.item(other) is not None)
         assert screen.networks.cell_text(other, "state") == "inactive"
         assert screen.networks.cell_text(other, "forward") == "isolated"
+
+
+async def test_routed_and_isolated_networks_autostart_and_r() -> None:
+    app = TuivirtApp([DEMO])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_networks(pilot, app)
+        for name, mode, subnet in (("routed", "route", "10.7.1.0/24"), ("closed", "isolated", "10.7.2.0/24")):
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, NetworkFormScreen))
+            form = app.screen
+            form.query_one("#name").value = name  # type: ignore[attr-defined]
+            form.query_one("#mode").value = mode  # type: ignore[attr-defined]
+            form.query_one("#subnet").value = subnet  # type: ignore[attr-defined]
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            key = network_key(DEMO.uri, name)
+            await wait_until(pilot, partial(lambda k: screen.networks.item(k) is not None, key))
+            assert screen.networks.cell_text(key, "forward") == ("route" if mode == "route" else "isolated")
+            xml = on_host(app, partial(lambda n, conn: conn.networkLookupByName(n).XMLDesc(0), name))
+            forward = ElementTree.fromstring(xml).find("forward")
+            assert (forward.get("mode") if forward is not None else "isolated") == mode
+            ip = ElementTree.fromstring(xml).find("ip")
+            assert ip is not None and ip.get("address") == subnet.replace(".0/24", ".1")
+
+        closed = network_key(DEMO.uri, "closed")
+        assert screen.networks.select_key(closed)
+        assert screen.networks.cell_text(closed, "autostart") == "yes"
+        await pilot.press("a")
+        await wait_until(pilot, lambda: screen.networks.cell_text(closed, "autostart") == "no")
+        assert not on_host(app, lambda conn: conn.networkLookupByName("closed").autostart())
+
+        # Changed elsewhere with no event for it (autostart): shown after r.
+        on_host(app, lambda conn: conn.networkLookupByName("closed").setAutostart(1))
+        await pilot.pause(0.5)
+        assert screen.networks.cell_text(closed, "autostart") == "no"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.networks.cell_text(closed, "autostart") == "yes")
