@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.test_snapshots import on_guest
+from tests.app.snapshot_scenes import on_guest
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
