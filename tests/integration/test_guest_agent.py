@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 import subprocess
 import time
@@ -26,6 +27,7 @@ from tests.integration.conftest import SYSTEM_URI, RecordingApp, _remove_guest, 
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.config.load import Config
+from tuivirt.backend.live import guest_facts
 from tuivirt.backend.live.guest_agent import NO_CHANNEL
 from tuivirt.backend.live.models import DomainSnapshot, HostConfig
 from tuivirt.testbed import testguest
@@ -113,14 +115,19 @@ async def open_details(pilot: Pilot[Any], app: TuivirtApp, name: str) -> Details
     return screen
 
 
-async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: str) -> None:
+async def test_agent_facts_addresses_password_and_leases(
+    guest_with_ext2_disk: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     name = guest_with_ext2_disk
+    monkeypatch.setattr(guest_facts, "GUEST_FACTS_SECONDS", 1.0)  # (30 s) every guest's facts each second
     virsh("start", name)
     app = RecordingApp([LOCAL], refresh=0.5)
     async with app.run_test(size=(200, 40)) as pilot:
         # The agent's connect event brings a read at once: no 30 s wait.
         await wait_until(
-            pilot, lambda: bool((row := row_of(app, name)) and row.ip_source == "agent"), timeout=60
+            pilot,
+            lambda: bool((row := row_of(app, name)) and row.ip_source == "agent" and row.ip),
+            timeout=60,
         )
         row = row_of(app, name)
         assert row is not None and row.agent == "connected" and row.os_name == "tuivirt test guest 1"
@@ -180,6 +187,17 @@ async def test_agent_facts_addresses_password_and_leases(guest_with_ext2_disk: s
         since = time.monotonic()
         # Two ticks (0.5 s apart) within 6 s: ticks that each waited for the agent (3 s) would not.
         await wait_until(pilot, lambda: len(app.updates_since(LOCAL.uri, since)) >= 2, timeout=6)
+
+        # The poll's own read found it hung: that agent is left alone for 5 minutes. The guests' facts
+        # are read every second here, so without the back-off every tick would wait 3 s for it.
+        await wait_until(
+            pilot, lambda: "did not answer" in (((row := row_of(app, name)) and row.agent) or ""), timeout=30
+        )
+        since = time.monotonic()
+        await asyncio.sleep(6)
+        times = [at for at, _snapshot in app.received[LOCAL.uri] if at >= since]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert len(times) >= 6 and max(gaps) < 2.0, gaps
 
 
 async def agent_menu(pilot: Pilot[Any], app: TuivirtApp, name: str, key: str) -> None:
