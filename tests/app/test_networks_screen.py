@@ -55,6 +55,7 @@ async def test_networks_and_their_leases() -> None:
         assert networks.cell_text(NET, "forward") == "nat"
         assert networks.cell_text(NET, "guests").strip() == "10/14"  # running / all on it
         assert leases.row_count == 10
+        assert networks.cell_text(NET, "leases") == "10"  # the column counts what the table lists
         by_guest = {leases.cell_text(k, "guest"): leases.cell_text(k, "ip") for k in leases.keys}
         assert by_guest["web-01"] == "192.168.150.3/24"
         assert "from each guest's lease" in str(screen.query_one("#leases-title").render())
