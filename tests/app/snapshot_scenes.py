@@ -16,6 +16,7 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
+from tuivirt.ui.storage.screen import StorageScreen
 from tuivirt.ui.widgets.domains_table import DomainsTable
 
 # A fixed path: the URI shows in the tables, and a checkout's own path differs from machine to machine.
@@ -57,3 +58,13 @@ def two_host_app() -> TuivirtApp:
     empty.write_text(re.sub(r"<domain .*?</domain>\s*", "", NODE_FILE.read_text(), flags=re.S))
     hosts = [*demo.fleet.hosts, HostConfig("rack-2", f"test://{empty}")]
     return TuivirtApp(hosts, refresh=3600, config_file=Path("config.toml"))
+
+
+async def storage_shown(pilot: Pilot[Any]) -> None:
+    """P: pools above, the chosen pool's volumes below."""
+    await guests_shown(pilot)
+    await pilot.press("P")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, StorageScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, StorageScreen)
+    await wait_until(pilot, lambda: screen.volumes.row_count > 0)

@@ -18,7 +18,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from tests.app.snapshot_scenes import demo_app, guests_shown, on_guest, still
+from tests.app.snapshot_scenes import demo_app, guests_shown, on_guest, still, storage_shown
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.eventlog.store import Event
@@ -37,7 +37,6 @@ from tuivirt.ui.plain import Plain
 from tuivirt.ui.screens.event_log import EventLogScreen
 from tuivirt.ui.screens.guest_screen import GuestScreenScreen
 from tuivirt.ui.screens.snapshots import SnapshotsScreen
-from tuivirt.ui.storage.screen import StorageScreen
 
 Scene = Callable[[Pilot[Any]], Any]
 
@@ -168,12 +167,7 @@ async def agent_menu(pilot: Pilot[Any]) -> None:
 
 
 async def storage_form(pilot: Pilot[Any], key: str, form: type, on_volumes: bool) -> None:
-    await guests_shown(pilot)
-    await pilot.press("P")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, StorageScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, StorageScreen)
-    await wait_until(pilot, lambda: screen.volumes.row_count > 0)
+    await storage_shown(pilot)
     if on_volumes:
         await pilot.press("tab")
     await pilot.press(key)

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TabbedContent
 
-from tests.app.snapshot_scenes import demo_app, guests_shown, on_guest, still, two_host_app
+from tests.app.snapshot_scenes import demo_app, guests_shown, on_guest, still, storage_shown, two_host_app
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
@@ -32,7 +32,6 @@ from tuivirt.ui.screens.create import CreateScreen
 from tuivirt.ui.screens.details import DetailsScreen
 from tuivirt.ui.screens.health import HealthScreen
 from tuivirt.ui.screens.hosts import HostsScreen
-from tuivirt.ui.storage.screen import StorageScreen
 from tuivirt.ui.widgets.console_pane import ConsolePane
 
 Scene = Callable[[Pilot[Any]], Awaitable[None]]
@@ -159,12 +158,7 @@ async def editor_disks(pilot: Pilot[Any]) -> None:
 
 async def storage(pilot: Pilot[Any]) -> None:
     """Pools above, the chosen pool's volumes below with the guests that use them."""
-    await guests_shown(pilot)
-    await pilot.press("P")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, StorageScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, StorageScreen)
-    await wait_until(pilot, lambda: screen.volumes.row_count > 0)
+    await storage_shown(pilot)
     await pilot.pause()
 
 

@@ -53,6 +53,16 @@ async def open_editor(pilot: Pilot[Any], app: TuivirtApp, name: str, tab: str) -
     return screen
 
 
+async def on_row(
+    pilot: Pilot[Any], screen: GuestEditorScreen, table: DataTable[Any], row: int, key: str
+) -> None:
+    """Back on the editor (after a dialog), ``key`` on the table's ``row``."""
+    await wait_until(pilot, lambda: screen.app.screen is screen)
+    table.focus()
+    table.move_cursor(row=row)
+    await pilot.press(key)
+
+
 def notes(app: TuivirtApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
@@ -121,10 +131,7 @@ async def test_a_disk_hot_plugged_resized_and_unplugged_is_seen_in_the_guest(
             await wait_until(pilot, lambda: "resized to 128 MiB now" in notes(app), timeout=30)
             assert await guest_comes_to_say(name, size, str(128 * 2048)) == str(128 * 2048)
 
-            await wait_until(pilot, lambda: app.screen is screen)
-            table.focus()
-            table.move_cursor(row=1)
-            await pilot.press("d")
+            await on_row(pilot, screen, table, 1, "d")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")
             await wait_until(pilot, lambda: "disk vdb removed now and at next boot" in notes(app), timeout=30)
@@ -270,15 +277,10 @@ async def test_a_running_guest_gets_a_nic_moved_and_removed_a_vcpu_now_only_and_
             assert mac in virsh("domiflist", name) and mac in virsh("domiflist", name, "--inactive")
 
             table = screen.query_one("#nic-list", DataTable)
-            table.focus()
-            table.move_cursor(row=1)
-            await pilot.press("l")  # link down, at once in the running guest
+            await on_row(pilot, screen, table, 1, "l")  # link down, at once in the running guest
             await wait_until(pilot, lambda: "down" in virsh("domif-getlink", name, mac), timeout=20)
 
-            await wait_until(pilot, lambda: app.screen is screen)
-            table.focus()
-            table.move_cursor(row=1)
-            await pilot.press("m")
+            await on_row(pilot, screen, table, 1, "m")
             await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
             await type_into(pilot, app.screen, "value", "network nowhere")
             await pilot.press("enter")
@@ -294,10 +296,7 @@ async def test_a_running_guest_gets_a_nic_moved_and_removed_a_vcpu_now_only_and_
             await wait_until(pilot, on_isolated, timeout=20)
             assert on_isolated("--inactive")
 
-            await wait_until(pilot, lambda: app.screen is screen)
-            table.focus()
-            table.move_cursor(row=1)
-            await pilot.press("d")
+            await on_row(pilot, screen, table, 1, "d")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")
             gone = f"interface {mac} removed now and at next boot"
@@ -334,11 +333,7 @@ async def test_a_running_guest_gets_a_nic_moved_and_removed_a_vcpu_now_only_and_
             assert "sda" not in virsh("domblklist", name) and "sda" in virsh("domblklist", name, "--inactive")
 
             # Shrinking the running guest's vda is typed twice.
-            disks = screen.query_one("#disk-list", DataTable)
-            await wait_until(pilot, lambda: app.screen is screen)
-            disks.focus()
-            disks.move_cursor(row=0)
-            await pilot.press("r")
+            await on_row(pilot, screen, screen.query_one("#disk-list", DataTable), 0, "r")
             await wait_until(pilot, lambda: isinstance(app.screen, ValueFormScreen))
             await type_into(pilot, app.screen, "value", "8M")
             await pilot.press("enter")
@@ -363,3 +358,42 @@ async def test_a_running_guest_gets_a_nic_moved_and_removed_a_vcpu_now_only_and_
 def screen_title(app: TuivirtApp) -> str:
     titles = app.screen.query(".dialog-title")
     return str(titles.first().render()) if titles else ""
+
+
+async def test_a_disk_the_paused_guest_cannot_release_is_said_to_wait_and_goes_on_resume(
+    guest_with_volume: tuple[str, str],
+) -> None:
+    """A paused guest cannot answer an unplug: after 15 s the editor says the disk is not released
+    yet (not "removed"); once the guest runs again it lets go, and libvirt says so."""
+    name, volume = guest_with_volume
+    extra = Path(volume).with_name(f"{name}-vdb.raw")
+    extra.write_bytes(b"\0" * (1 << 20))
+    virsh("start", name)
+    app = TuivirtApp([LOCAL], refresh=0.5)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: state_of(app.main.table, name) == "running", timeout=20)
+            assert await asyncio.to_thread(guest_says, name, "$(echo up)") == "up"  # booted: it has hotplug
+            virsh("attach-disk", name, str(extra), "vdb", "--targetbus", "virtio", "--live")
+            screen = await open_editor(pilot, app, name, "tab-disks")
+            disks = screen.query_one("#disk-list", DataTable)
+            await wait_until(pilot, lambda: disks.row_count == 2, timeout=20)
+            virsh("suspend", name)
+            await on_row(pilot, screen, disks, 1, "d")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            waiting = "disk vdb: the guest has not released it after 15 s"
+            await wait_until(pilot, lambda: waiting in notes(app), timeout=40)
+            assert "vdb removed now" not in notes(app) and "vdb" in virsh("domblklist", name)
+
+            virsh("resume", name)
+            await wait_until(pilot, lambda: "vdb" not in virsh("domblklist", name), timeout=30)
+
+            def removed() -> bool:  # libvirt's word, in the log
+                events = app.fleet.events.newest_first()
+                return any(e.kind == "device" and e.guest == name for e in events)
+
+            await wait_until(pilot, removed, timeout=10)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            extra.unlink()

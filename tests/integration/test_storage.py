@@ -94,6 +94,29 @@ async def clone_by_keys(pilot: Pilot[Any], app: TuivirtApp, source: str, name: s
     await pilot.press("ctrl+s")
 
 
+def data_file(path: Path, mib: int) -> Path:
+    """A file of ``mib`` MiB of data (no holes: every byte crosses the connection)."""
+    block = os.urandom(1 << 20)
+    with open(path, "wb") as file:
+        for _ in range(mib):
+            file.write(block)
+    return path
+
+
+async def open_test_pool(pilot: Pilot[Any], app: TuivirtApp, host: HostConfig = LOCAL) -> StorageScreen:
+    """P, the tests' pool chosen, its volumes focused."""
+    await wait_until(pilot, lambda: host.uri in app.fleet.sessions, timeout=30)
+    await pilot.press("P")
+    await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
+    screen = app.screen
+    assert isinstance(screen, StorageScreen)
+    key = pool_key(host.uri, TEST_POOL)
+    await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
+    assert screen.pools.select_key(key)
+    await pilot.press("tab")
+    return screen
+
+
 async def test_full_and_linked_clones_boot_with_the_source_disk(guest_with_volume: tuple[str, str]) -> None:
     name, volume = guest_with_volume
     virsh("start", name)
@@ -198,15 +221,8 @@ async def test_upload_and_download_are_byte_identical(
     app = TuivirtApp([host], refresh=0.5)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: host.uri in app.fleet.sessions, timeout=30)
-            await pilot.press("P")
-            await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
-            screen = app.screen
-            assert isinstance(screen, StorageScreen)
-            key = pool_key(host.uri, TEST_POOL)
-            await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
-            assert screen.pools.select_key(key)
-            await pilot.press("tab", "u")
+            screen = await open_test_pool(pilot, app, host)
+            await pilot.press("u")
             await wait_until(pilot, lambda: isinstance(app.screen, UploadFormScreen))
             await fill(pilot, app.screen, "source", str(source))
             await fill(pilot, app.screen, "volume", volume)
@@ -294,28 +310,6 @@ async def test_a_host_lost_mid_upload_names_the_partial_volume(
         pool.undefine()
         conn.close()
     assert leftover == ["big.img"]  # as the line said
-
-
-def data_file(path: Path, mib: int) -> Path:
-    """A file of ``mib`` MiB of data (no holes: every byte crosses the connection)."""
-    block = os.urandom(1 << 20)
-    with open(path, "wb") as file:
-        for _ in range(mib):
-            file.write(block)
-    return path
-
-
-async def open_test_pool(pilot: Pilot[Any], app: TuivirtApp) -> StorageScreen:
-    await wait_until(pilot, lambda: LOCAL.uri in app.fleet.sessions, timeout=30)
-    await pilot.press("P")
-    await wait_until(pilot, lambda: isinstance(app.screen, StorageScreen))
-    screen = app.screen
-    assert isinstance(screen, StorageScreen)
-    key = pool_key(LOCAL.uri, TEST_POOL)
-    await wait_until(pilot, lambda: screen.pools.item(key) is not None, timeout=20)
-    assert screen.pools.select_key(key)
-    await pilot.press("tab")
-    return screen
 
 
 def capacity(conn: libvirt.virConnect, name: str) -> int:
