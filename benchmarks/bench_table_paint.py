@@ -63,8 +63,8 @@ from tuivirt.backend.live.connection import host_name_for
 from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.live.poller import HostPoller, read_facts
 from tuivirt.testbed.testnode import write_node_file
-from tuivirt.ui.messages import HostUpdated
-from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.messages import HostUpdated
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 SIZE = (160, 50)
 TARGET_MS = 30.0

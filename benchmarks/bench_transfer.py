@@ -24,7 +24,7 @@ from pathlib import Path
 import libvirt
 from benchlib import md_table, median, source_note
 
-from tuivirt.backend.ops.storage.progress import Meter
+from tuivirt.backend.ops.common.progress import Meter
 from tuivirt.backend.ops.storage.transfer import UploadRequest, download, upload
 from tuivirt.backend.ops.storage.volumes import volume_xml
 

@@ -20,15 +20,15 @@ import libvirt
 
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.backend.ops.edit.guest_config import read_config
-from tuivirt.backend.ops.edit.settings import CpuMemoryChange, Where, apply_cpu_memory
-from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot, revert_snapshot
+from tuivirt.backend.ops.editor.guest_config import read_config
+from tuivirt.backend.ops.editor.settings import CpuMemoryChange, Where, apply_cpu_memory
+from tuivirt.backend.ops.snapshots.snapshots import SnapshotRequest, create_snapshot, revert_snapshot
 from tuivirt.backend.ops.storage.volumes import create_volume
-from tuivirt.backend.ops.tags import write_tags
+from tuivirt.backend.ops.tags.tags import write_tags
 from tuivirt.cli import demo_uri
 from tuivirt.testbed import testguest
 from tuivirt.testbed.testnode import write_node_file
-from tuivirt.ui.widgets.domains_table import row_key
+from tuivirt.ui.shared.widgets.domains_table import row_key
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 # file name -> (terminal size, keys pressed once the guests are listed)

@@ -25,14 +25,14 @@ from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.fleet.host_list import HostList
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.format import printable
-from tuivirt.ui import partial_lines
-from tuivirt.ui.guest_commands import GuestCommands
-from tuivirt.ui.keymap import Keymapped, check_keymap
-from tuivirt.ui.plain import install_guard, plain_lines
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.console_pane import ConsolePane
-from tuivirt.ui.widgets.domains_table import DomainsTable
-from tuivirt.ui.widgets.filter_bar import FilterBar
+from tuivirt.ui.console.pane import ConsolePane
+from tuivirt.ui.main.filter_bar import FilterBar
+from tuivirt.ui.main.palette import GuestCommands
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared import partial_lines
+from tuivirt.ui.shared.keymap import Keymapped, check_keymap
+from tuivirt.ui.shared.plain import install_guard, plain_lines
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 
 def _subclasses(cls: type) -> list[type[DOMNode]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tuivirt.backend.live.models import DomainSnapshot, HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 
 def domain(table: DomainsTable, key: str) -> DomainSnapshot:

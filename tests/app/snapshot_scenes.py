@@ -16,8 +16,8 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 from tuivirt.ui.storage.screen import StorageScreen
-from tuivirt.ui.widgets.domains_table import DomainsTable
 
 # A fixed path: the URI shows in the tables, and a checkout's own path differs from machine to machine.
 NODE_FILE = Path("/tmp/tuivirt-snapshots/demo.xml")

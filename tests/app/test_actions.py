@@ -24,12 +24,12 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.config.load import Config
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.delete import DeleteScreen
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.screens.details import DetailsScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.details.screen import DetailsScreen
+from tuivirt.ui.lifecycle.delete_dialog import DeleteScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 DEMO = HostConfig("demo", demo_uri())
 SHUTOFF, RUNNING, PAUSED = libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_PAUSED

@@ -12,8 +12,8 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.widgets.domains_table import DomainsTable
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 DEAD = HostConfig("dead", "qemu:///system?socket=/nonexistent/libvirt-sock")
@@ -100,7 +100,7 @@ async def test_lifecycle_events_reach_the_table_without_polling() -> None:
 
 async def test_names_with_control_characters_are_drawn_escaped() -> None:
     """libvirt takes a tab, a CR and U+202E in a name; drawn raw they misalign or overwrite rows."""
-    from tuivirt.ui.dialogs.delete import DeleteScreen
+    from tuivirt.ui.lifecycle.delete_dialog import DeleteScreen
 
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(120, 30)) as pilot:

@@ -14,9 +14,9 @@ from tests.app.helpers import key_of
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.backend.ops.storage.clone_source import CloneMode
+from tuivirt.backend.ops.clone.clone_source import CloneMode
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.clone_form import CloneFormScreen
+from tuivirt.ui.clone.clone_form import CloneFormScreen
 
 DEMO = HostConfig("demo", demo_uri())
 

@@ -13,10 +13,10 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.preview import PreviewScreen
-from tuivirt.ui.screens.create import CreateScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.create.screen import CreateScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.preview import PreviewScreen
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 DEMO_VOLUME = "/var/lib/libvirt/images/demo/backup.qcow2"

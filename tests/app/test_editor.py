@@ -17,15 +17,15 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.disk_form import DiskFormScreen
-from tuivirt.ui.dialogs.nic_form import NicFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.editor.disk_form import DiskFormScreen
+from tuivirt.ui.editor.nic_form import NicFormScreen
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.section import Section
 from tuivirt.ui.editor.xml_edit import XmlEditor
-from tuivirt.ui.widgets.domains_table import NEXT_BOOT_MARK
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.shared.widgets.domains_table import NEXT_BOOT_MARK
 
 DEMO = HostConfig("demo", demo_uri())
 GIB = 1024 * 1024  # KiB

@@ -17,9 +17,9 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.plain import Plain
-from tuivirt.ui.screens.event_log import EventLogScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.eventlog.screen import EventLogScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.plain import Plain
 
 DEMO = HostConfig("demo", demo_uri())
 

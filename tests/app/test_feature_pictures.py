@@ -22,21 +22,21 @@ from tests.app.snapshot_scenes import demo_app, guests_shown, on_guest, still, s
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.eventlog.store import Event
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.disk_form import DiskFormScreen
-from tuivirt.ui.dialogs.menu import MenuScreen
-from tuivirt.ui.dialogs.nic_form import NicFormScreen
-from tuivirt.ui.dialogs.pool_form import PoolFormScreen
-from tuivirt.ui.dialogs.snapshot_form import SnapshotFormScreen
-from tuivirt.ui.dialogs.tags_form import TagsFormScreen
-from tuivirt.ui.dialogs.upload_form import UploadFormScreen
-from tuivirt.ui.dialogs.volume_form import VolumeFormScreen
+from tuivirt.ui.editor.disk_form import DiskFormScreen
+from tuivirt.ui.editor.nic_form import NicFormScreen
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.section import Section
-from tuivirt.ui.plain import Plain
-from tuivirt.ui.screens.event_log import EventLogScreen
-from tuivirt.ui.screens.guest_screen import GuestScreenScreen
-from tuivirt.ui.screens.snapshots import SnapshotsScreen
+from tuivirt.ui.eventlog.screen import EventLogScreen
+from tuivirt.ui.glimpse.screen import GuestScreenScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.menu import MenuScreen
+from tuivirt.ui.shared.plain import Plain
+from tuivirt.ui.snapshots.screen import SnapshotsScreen
+from tuivirt.ui.snapshots.snapshot_form import SnapshotFormScreen
+from tuivirt.ui.storage.pool_form import PoolFormScreen
+from tuivirt.ui.storage.upload_form import UploadFormScreen
+from tuivirt.ui.storage.volume_form import VolumeFormScreen
+from tuivirt.ui.tags.tags_form import TagsFormScreen
 
 Scene = Callable[[Pilot[Any]], Any]
 
@@ -142,7 +142,7 @@ async def tags_form(pilot: Pilot[Any]) -> None:
 
 
 async def tag_groups(pilot: Pilot[Any]) -> None:
-    from tuivirt.backend.ops.tags import write_tags
+    from tuivirt.backend.ops.tags.tags import write_tags
 
     app = app_of(pilot)
     await guests_shown(pilot)

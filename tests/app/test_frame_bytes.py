@@ -15,7 +15,7 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import DomainSnapshot, HostConfig, HostSnapshot, HostStatus
 from tuivirt.cli import demo_uri
-from tuivirt.ui.messages import HostUpdated
+from tuivirt.ui.shared.messages import HostUpdated
 
 SIZE = (160, 50)
 DEMO = HostConfig("demo", demo_uri())

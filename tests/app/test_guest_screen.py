@@ -18,12 +18,12 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.plain import Plain
-from tuivirt.ui.screens import guest_screen
-from tuivirt.ui.screens.guest_screen import GuestScreenScreen
-from tuivirt.ui.widgets.image_view import ImageView
+from tuivirt.ui.glimpse import screen as guest_screen
+from tuivirt.ui.glimpse.image_view import ImageView
+from tuivirt.ui.glimpse.screen import GuestScreenScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.shared.plain import Plain
 
 VIDEO = "<video><model type='vga'/></video><graphics type='vnc' port='5907' listen='127.0.0.1'/>"
 

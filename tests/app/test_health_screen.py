@@ -19,8 +19,8 @@ from tuivirt.backend.live.models import HostConfig, HostFacts, HostSnapshot, Hos
 from tuivirt.backend.live.session import HostSession
 from tuivirt.cli import demo_uri
 from tuivirt.testbed.testnode import node_xml
-from tuivirt.ui.screens.health import HealthScreen, block_id
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.health.screen import HealthScreen, block_id
+from tuivirt.ui.main.screen import MainScreen
 
 R = TypeVar("R")
 DEMO = HostConfig("demo", demo_uri())

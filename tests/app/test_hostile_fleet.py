@@ -29,10 +29,10 @@ from tuivirt.backend.fleet.fleet import HostCallError
 from tuivirt.backend.live.guest_agent import AgentFacts, FileSystem
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.backend.live.tags import NAMESPACE, PREFIX, tags_xml
-from tuivirt.ui.messages import HostUpdated
-from tuivirt.ui.screens.details import DetailsScreen, agent_view
-from tuivirt.ui.screens.event_log import EventLogScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.details.screen import DetailsScreen, agent_view
+from tuivirt.ui.eventlog.screen import EventLogScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.messages import HostUpdated
 
 OSC_TITLE, CLEAR, BEL = "\x1b]0;T\x07", "\x1b[2J", "\x07"
 MARKUP = ["[/x]", "[red]RED[/red]", "[@click=app.quit]"]

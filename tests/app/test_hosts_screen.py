@@ -12,10 +12,10 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.config.load import load_config
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import build_parser, demo_uri, hosts_from_args
-from tuivirt.ui.dialogs.host_form import HostFormScreen
-from tuivirt.ui.screens.hosts import HostsScreen
-from tuivirt.ui.widgets.domains_table import DomainsTable
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.hosts.host_form import HostFormScreen
+from tuivirt.ui.hosts.screen import HostsScreen
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 LAB = "test:///default"

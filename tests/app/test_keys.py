@@ -15,12 +15,12 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.config.load import Config
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.keymap import class_bindings
-from tuivirt.ui.screens.create import CreateScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.create.screen import CreateScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
+from tuivirt.ui.shared.keymap import class_bindings
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 DEMO = HostConfig("demo", demo_uri())
 

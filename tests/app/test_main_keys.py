@@ -10,13 +10,13 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.delete import DeleteScreen
-from tuivirt.ui.dialogs.host_form import HostFormScreen
-from tuivirt.ui.screens.health import HealthScreen
-from tuivirt.ui.screens.hosts import HostsScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.domains_table import DomainsTable
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.health.screen import HealthScreen
+from tuivirt.ui.hosts.host_form import HostFormScreen
+from tuivirt.ui.hosts.screen import HostsScreen
+from tuivirt.ui.lifecycle.delete_dialog import DeleteScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 DEMO = HostConfig("demo", demo_uri())
 LAB = "test:///default"

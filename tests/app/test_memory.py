@@ -21,8 +21,8 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.live.session import HostSession
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
 
 DEMO = HostConfig("demo", demo_uri())
 

@@ -16,10 +16,10 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
-from tuivirt.ui.guest_migrate import GuestMigrator
-from tuivirt.ui.screens.hosts import HostsScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.hosts.screen import HostsScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.migrate.migrate_form import MigrateFormScreen
+from tuivirt.ui.migrate.migrator import GuestMigrator
 
 DEMO = HostConfig("demo", demo_uri())
 DEFAULT = HostConfig("default", "test:///default")

@@ -14,10 +14,10 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.network_form import NetworkFormScreen
+from tuivirt.ui.networks.network_form import NetworkFormScreen
 from tuivirt.ui.networks.networks_table import network_key
 from tuivirt.ui.networks.screen import NetworksScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
 
 DEMO = HostConfig("demo", demo_uri())
 NET = network_key(DEMO.uri, "demo-net")

@@ -11,8 +11,8 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.screens.guest_screen import GuestScreenScreen
-from tuivirt.ui.screens.snapshots import SnapshotsScreen
+from tuivirt.ui.glimpse.screen import GuestScreenScreen
+from tuivirt.ui.snapshots.screen import SnapshotsScreen
 
 DEMO = HostConfig("demo", demo_uri())
 READ_ONLY = "not available, tuivirt runs read-only (--readonly)"

@@ -16,8 +16,8 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.fleet.fleet import HostCallError
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.cli import demo_uri
-from tuivirt.ui.host_calls import HostReply, call_host
-from tuivirt.ui.plain import Plain
+from tuivirt.ui.shared.host_calls import HostReply, call_host
+from tuivirt.ui.shared.plain import Plain
 
 DEMO = HostConfig("demo", demo_uri())
 

@@ -9,7 +9,7 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.testbed.testnode import PAUSED, guest_state, write_node_file
-from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 COUNT = 1000
 

@@ -20,19 +20,19 @@ from tests.app.snapshot_scenes import demo_app, guests_shown, on_guest, still, s
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
-from tuivirt.ui.dialogs.clone_form import CloneFormScreen
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.delete import DeleteScreen
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
+from tuivirt.ui.clone.clone_form import CloneFormScreen
+from tuivirt.ui.console.pane import ConsolePane
+from tuivirt.ui.create.screen import CreateScreen
+from tuivirt.ui.details.screen import DetailsScreen
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.section import Section
+from tuivirt.ui.health.screen import HealthScreen
+from tuivirt.ui.hosts.screen import HostsScreen
+from tuivirt.ui.lifecycle.delete_dialog import DeleteScreen
+from tuivirt.ui.migrate.migrate_form import MigrateFormScreen
 from tuivirt.ui.networks.screen import NetworksScreen
-from tuivirt.ui.screens.create import CreateScreen
-from tuivirt.ui.screens.details import DetailsScreen
-from tuivirt.ui.screens.health import HealthScreen
-from tuivirt.ui.screens.hosts import HostsScreen
-from tuivirt.ui.widgets.console_pane import ConsolePane
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
 
 Scene = Callable[[Pilot[Any]], Awaitable[None]]
 

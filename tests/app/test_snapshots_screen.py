@@ -12,10 +12,10 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.snapshot_form import SnapshotFormScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.screens.snapshots import SnapshotsScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.snapshots.screen import SnapshotsScreen
+from tuivirt.ui.snapshots.snapshot_form import SnapshotFormScreen
 
 DEMO = HostConfig("demo", demo_uri())
 

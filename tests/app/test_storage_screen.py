@@ -14,13 +14,13 @@ from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.pool_form import PoolFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.dialogs.volume_form import VolumeFormScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.storage.pool_form import PoolFormScreen
 from tuivirt.ui.storage.pools_table import PoolsTable, pool_key
 from tuivirt.ui.storage.screen import StorageScreen
+from tuivirt.ui.storage.volume_form import VolumeFormScreen
 from tuivirt.ui.storage.volumes_table import ORPHAN, VolumesTable
 
 DEMO = HostConfig("demo", demo_uri())

@@ -19,8 +19,8 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.live.tags import NAMESPACE, read_tags
 from tuivirt.cli import demo_uri
-from tuivirt.ui.dialogs.tags_form import TagsFormScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.tags.tags_form import TagsFormScreen
 
 DEMO = HostConfig("demo", demo_uri())
 
@@ -127,7 +127,7 @@ async def test_read_only_mode_edits_no_tags() -> None:
 
 
 async def test_guests_grouped_by_host_then_by_tag_with_counts() -> None:
-    from tuivirt.backend.ops.tags import write_tags
+    from tuivirt.backend.ops.tags.tags import write_tags
 
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -169,7 +169,7 @@ async def test_guests_grouped_by_host_then_by_tag_with_counts() -> None:
 async def test_tags_written_elsewhere_show_through_libvirts_metadata_event() -> None:
     """Another tool sets the tags (here the same driver, with no word to the app's tables and no
     poll due): libvirt's metadata-change event alone brings them to the row."""
-    from tuivirt.backend.ops.tags import write_tags
+    from tuivirt.backend.ops.tags.tags import write_tags
 
     app = TuivirtApp([DEMO], refresh=3600)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -189,7 +189,7 @@ async def test_tags_written_elsewhere_show_through_libvirts_metadata_event() -> 
 
 
 async def test_tab_completes_a_tag_in_use_and_each_guest_that_failed_is_named() -> None:
-    from tuivirt.backend.ops.tags import write_tags
+    from tuivirt.backend.ops.tags.tags import write_tags
 
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -225,7 +225,7 @@ async def test_tab_completes_a_tag_in_use_and_each_guest_that_failed_is_named() 
 async def test_at_80_columns_the_tags_column_takes_mem_percents_place() -> None:
     """Tags matter more than Mem% (priority 3 against 4): at 80 columns, once a guest has a tag,
     Mem% gives way to it; at 160 both show."""
-    from tuivirt.backend.ops.tags import write_tags
+    from tuivirt.backend.ops.tags.tags import write_tags
 
     app = TuivirtApp([DEMO])
     async with app.run_test(size=(80, 24)) as pilot:

@@ -23,8 +23,8 @@ from tests.integration.second_host import SecondHost, start_second_host
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostSnapshot
 from tuivirt.testbed import testguest
-from tuivirt.ui.messages import HostUpdated
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.messages import HostUpdated
 
 SYSTEM_URI = "qemu:///system"
 

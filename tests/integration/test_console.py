@@ -23,11 +23,11 @@ from tuivirt.backend.config.load import DETACH_BINDING, Config
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.testbed.testguest import PROMPT
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.dialogs.prompt import PromptScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.console_pane import ConsolePane
+from tuivirt.ui.console.pane import ConsolePane
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
+from tuivirt.ui.shared.dialogs.prompt import PromptScreen
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

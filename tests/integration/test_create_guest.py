@@ -19,8 +19,8 @@ from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.testbed import testguest
-from tuivirt.ui.screens.create import CreateScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.create.screen import CreateScreen
+from tuivirt.ui.main.screen import MainScreen
 
 pytestmark = pytest.mark.integration
 

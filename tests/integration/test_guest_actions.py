@@ -11,9 +11,9 @@ from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.config.load import Config
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.delete import DeleteScreen
+from tuivirt.ui.lifecycle.delete_dialog import DeleteScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.integration
 

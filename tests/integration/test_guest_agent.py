@@ -31,12 +31,12 @@ from tuivirt.backend.live import guest_facts
 from tuivirt.backend.live.guest_agent import NO_CHANNEL
 from tuivirt.backend.live.models import DomainSnapshot, HostConfig
 from tuivirt.testbed import testguest
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.menu import MenuScreen
-from tuivirt.ui.dialogs.password_form import PasswordFormScreen
+from tuivirt.ui.agent.password_form import PasswordFormScreen
+from tuivirt.ui.details.screen import DetailsScreen
 from tuivirt.ui.networks.networks_table import network_key
 from tuivirt.ui.networks.screen import NetworksScreen
-from tuivirt.ui.screens.details import DetailsScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.menu import MenuScreen
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

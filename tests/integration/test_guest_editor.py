@@ -24,14 +24,14 @@ from tests.integration.conftest import SYSTEM_URI, TEST_POOL, virsh
 from tests.integration.test_guest_lifecycle import wait_for_prompt
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.disk_form import DiskFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.editor.disk_form import DiskFormScreen
 from tuivirt.ui.editor.screen import GuestEditorScreen
 from tuivirt.ui.editor.section import Section
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.domains_table import NEXT_BOOT_MARK
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.shared.widgets.domains_table import NEXT_BOOT_MARK
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

@@ -15,7 +15,7 @@ from tests.integration.conftest import SYSTEM_URI, virsh
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.testbed.testguest import PROMPT
-from tuivirt.ui.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
 
 pytestmark = pytest.mark.integration
 

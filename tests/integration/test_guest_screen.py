@@ -22,9 +22,9 @@ from tests.integration.test_guest_lifecycle import wait_for_prompt
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.testbed import testguest
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.screens.guest_screen import GuestScreenScreen
-from tuivirt.ui.widgets.image_view import ImageView
+from tuivirt.ui.glimpse.image_view import ImageView
+from tuivirt.ui.glimpse.screen import GuestScreenScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
 
 pytestmark = pytest.mark.integration
 

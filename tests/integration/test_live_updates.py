@@ -14,8 +14,8 @@ from tests.integration.conftest import SYSTEM_URI, virsh
 from tests.integration.second_host import SecondHost
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.ui.widgets.domains_table import DomainsTable
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.shared.widgets.domains_table import DomainsTable
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

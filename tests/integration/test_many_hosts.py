@@ -16,9 +16,9 @@ from tests.integration.second_host import SecondHost
 from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.backend.live.session import KEEPALIVE_COUNT, KEEPALIVE_INTERVAL
 from tuivirt.testbed.testnode import write_node_file
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

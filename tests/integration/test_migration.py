@@ -28,12 +28,12 @@ from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.backend.live.tags import read_tags
-from tuivirt.backend.ops.tags import write_tags
+from tuivirt.backend.ops.tags.tags import write_tags
 from tuivirt.testbed import testguest
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.migrate_form import MigrateFormScreen
-from tuivirt.ui.dialogs.migration_progress import MigrationProgressScreen
-from tuivirt.ui.screens.hosts import HostsScreen
+from tuivirt.ui.hosts.screen import HostsScreen
+from tuivirt.ui.migrate.migrate_form import MigrateFormScreen
+from tuivirt.ui.migrate.migration_progress import MigrationProgressScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

@@ -17,9 +17,9 @@ from tests.integration.test_console import open_console, reach_prompt
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
 from tuivirt.testbed.testnode import write_node_file
-from tuivirt.ui.dialogs.help import HelpScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.widgets.hosts_table import HostsTable
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.help import HelpScreen
+from tuivirt.ui.shared.widgets.hosts_table import HostsTable
 
 pytestmark = pytest.mark.integration
 

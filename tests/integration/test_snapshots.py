@@ -21,11 +21,11 @@ from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.snapshot_form import SnapshotFormScreen
-from tuivirt.ui.screens.main import MainScreen
-from tuivirt.ui.screens.snapshots import SnapshotsScreen
-from tuivirt.ui.widgets.console_pane import ConsolePane
+from tuivirt.ui.console.pane import ConsolePane
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.snapshots.screen import SnapshotsScreen
+from tuivirt.ui.snapshots.snapshot_form import SnapshotFormScreen
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

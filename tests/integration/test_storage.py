@@ -42,18 +42,18 @@ from tests.integration.test_console import open_console, reach_prompt
 from tests.integration.test_guest_editor import guest_says
 from tuivirt.app import TuivirtApp
 from tuivirt.backend.live.models import HostConfig
-from tuivirt.backend.ops.storage.clone_source import CloneMode
+from tuivirt.backend.ops.clone.clone_source import CloneMode
 from tuivirt.testbed import testguest
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.clone_form import CloneFormScreen
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.pool_form import PoolFormScreen
-from tuivirt.ui.dialogs.progress import ProgressScreen
-from tuivirt.ui.dialogs.upload_form import UploadFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.screens.main import MainScreen
+from tuivirt.ui.clone.clone_form import CloneFormScreen
+from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.progress import ProgressScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.storage.pool_form import PoolFormScreen
 from tuivirt.ui.storage.pools_table import pool_key
 from tuivirt.ui.storage.screen import StorageScreen
+from tuivirt.ui.storage.upload_form import UploadFormScreen
 
 pytestmark = pytest.mark.integration
 LOCAL = HostConfig("localhost", SYSTEM_URI)

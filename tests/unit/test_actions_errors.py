@@ -9,7 +9,7 @@ import libvirt
 import pytest
 
 from tuivirt.backend.live.connection import describe_error, open_connection
-from tuivirt.backend.ops.actions import SPECS, Action, run_action
+from tuivirt.backend.ops.lifecycle.actions import SPECS, Action, run_action
 from tuivirt.cli import demo_uri
 
 ONE_CALL = [action for action in Action if action not in (Action.DELETE, Action.SNAPSHOT)]  # with options

@@ -5,7 +5,13 @@ from collections.abc import Iterator
 import libvirt
 import pytest
 
-from tuivirt.backend.ops.delete import DeleteOptions, DeleteRefused, delete_guest, guest_disks, plan_delete
+from tuivirt.backend.ops.lifecycle.delete import (
+    DeleteOptions,
+    DeleteRefused,
+    delete_guest,
+    guest_disks,
+    plan_delete,
+)
 from tuivirt.cli import demo_uri
 
 

@@ -10,7 +10,8 @@ import libvirt
 import pytest
 
 from tuivirt.backend.live.next_boot import next_boot_changes
-from tuivirt.backend.ops.edit.disks import (
+from tuivirt.backend.ops.common.host_offer import read_offer
+from tuivirt.backend.ops.editor.disks import (
     DiskKind,
     DiskRequest,
     added_when,
@@ -19,9 +20,9 @@ from tuivirt.backend.ops.edit.disks import (
     parse_size_bytes,
     volume_name,
 )
-from tuivirt.backend.ops.edit.guest_config import GuestConfig, read_config
-from tuivirt.backend.ops.edit.nics import NicRequest, check_nic, new_mac, used_macs
-from tuivirt.backend.ops.edit.settings import (
+from tuivirt.backend.ops.editor.guest_config import GuestConfig, read_config
+from tuivirt.backend.ops.editor.nics import NicRequest, check_nic, new_mac, used_macs
+from tuivirt.backend.ops.editor.settings import (
     CpuMemoryChange,
     OverviewChange,
     Where,
@@ -30,8 +31,7 @@ from tuivirt.backend.ops.edit.settings import (
     check_cpu_memory,
     check_overview,
 )
-from tuivirt.backend.ops.edit.xml_edit import define_edited, xml_diff
-from tuivirt.backend.ops.host_offer import read_offer
+from tuivirt.backend.ops.editor.xml_edit import define_edited, xml_diff
 from tuivirt.cli import demo_uri
 
 GIB = 1024 * 1024  # KiB

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuivirt.backend.ops.create import CreateError, create_guest
-from tuivirt.backend.ops.guest_spec import (
+from tuivirt.backend.ops.common.host_offer import read_offer
+from tuivirt.backend.ops.create.create_guest import CreateError, create_guest
+from tuivirt.backend.ops.create.guest_spec import (
     DISK_BUSES,
     DISK_FORMATS,
     NIC_MODELS,
@@ -29,7 +30,6 @@ from tuivirt.backend.ops.guest_spec import (
     domain_xml,
     volume_xml,
 )
-from tuivirt.backend.ops.host_offer import read_offer
 from tuivirt.cli import demo_uri
 
 OFFER = HostOffer(
@@ -317,6 +317,6 @@ def test_failed_step_removes_the_new_volume(demo: tuple[libvirt.virConnect, Host
     ],
 )
 def test_parse_memory(text: str, mib: int | None) -> None:
-    from tuivirt.backend.ops.guest_spec import parse_memory_mib
+    from tuivirt.backend.ops.create.guest_spec import parse_memory_mib
 
     assert parse_memory_mib(text) == mib

@@ -13,7 +13,7 @@ from tuivirt.backend.live.models import (
     HostSnapshot,
     HostStatus,
 )
-from tuivirt.backend.ops.health import (
+from tuivirt.backend.ops.health.host_health import (
     Level,
     PoolHealth,
     allocated_vcpus,

@@ -1,6 +1,6 @@
 """The sparkline history: one point per host tick, also for ticks that recorded nothing."""
 
-from tuivirt.ui.history import SIZE, History
+from tuivirt.ui.shared.history import SIZE, History
 
 
 def test_ticks_with_no_guest_moving_repeat_the_last_point() -> None:

@@ -10,7 +10,7 @@ from tuivirt.backend.ops.migrate.checks import GuestNeeds, HostOffer, refusal, r
 from tuivirt.backend.ops.migrate.evacuate import plan_evacuation
 from tuivirt.backend.ops.migrate.job import MigrationProgress, progress_of
 from tuivirt.backend.ops.migrate.options import MigrationOptions, flags, migration_address, parameters
-from tuivirt.ui.dialogs.migration_progress import figures
+from tuivirt.ui.migrate.migration_progress import figures
 
 GIB = 1024 * 1024  # KiB
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tuivirt.backend.ops.networks import (
+from tuivirt.backend.ops.networks.virtual_networks import (
     NetworkMode,
     NetworkRequest,
     check_network,

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuivirt.backend import numbers
-from tuivirt.backend.ops.edit.disks import parse_size_bytes
-from tuivirt.backend.ops.edit.guest_config import GuestConfig
-from tuivirt.backend.ops.edit.settings import Where, check_cpu_memory
-from tuivirt.backend.ops.guest_spec import parse_memory_mib
+from tuivirt.backend.ops.create.guest_spec import parse_memory_mib
+from tuivirt.backend.ops.editor.disks import parse_size_bytes
+from tuivirt.backend.ops.editor.guest_config import GuestConfig
+from tuivirt.backend.ops.editor.settings import Where, check_cpu_memory
 from tuivirt.backend.ops.migrate.job import MigrationControl, migrate_guest
 from tuivirt.backend.ops.migrate.options import MAX_BANDWIDTH_MIB, MigrationOptions
 

@@ -10,8 +10,8 @@ import libvirt
 import pytest
 
 from tuivirt.backend.live.poller import _memory_used
-from tuivirt.backend.ops.details import read_details
-from tuivirt.backend.ops.osinfo import GENERIC, find_variant, load_variants
+from tuivirt.backend.ops.create.osinfo import GENERIC, find_variant, load_variants
+from tuivirt.backend.ops.details.guest_details import read_details
 from tuivirt.cli import demo_uri
 
 GIB = 1024**3

@@ -1,6 +1,6 @@
 from tuivirt.backend.live.models import DomainState
-from tuivirt.backend.ops.actions import SPECS, Action
-from tuivirt.ui.pending import PendingActions
+from tuivirt.backend.ops.lifecycle.actions import SPECS, Action
+from tuivirt.ui.shared.pending import PendingActions
 
 
 def test_shutdown_shows_until_shut_off() -> None:

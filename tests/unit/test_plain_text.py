@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuivirt.format import printable
-from tuivirt.ui.plain import install_guard, plain, plain_lines, plain_options
+from tuivirt.ui.shared.plain import install_guard, plain, plain_lines, plain_options
 
 UI = [*sorted((Path(__file__).parents[2] / "tuivirt" / "ui").rglob("*.py")), Path("tuivirt/app.py")]
 # Textual widgets that parse a str as markup, and the plain stand-in every module uses instead.

@@ -102,7 +102,7 @@ def test_snapshot_counts_come_on_the_second_tick_and_again_only_when_due(
 
 
 def test_tags_are_read_once_and_again_after_an_event(demo_conn: libvirt.virConnect) -> None:
-    from tuivirt.backend.ops.tags import write_tags
+    from tuivirt.backend.ops.tags.tags import write_tags
 
     poller = HostPoller(HostConfig("demo", demo_uri()), read_facts(demo_conn))
     web = demo_conn.lookupByName("web-01").UUIDString()

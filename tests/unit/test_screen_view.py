@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from tuivirt.backend.ops.screen import SHIFT, Display, combo_keys, keys_for
-from tuivirt.ui.widgets.half_blocks import decode, strips
+from tuivirt.backend.ops.glimpse.screenshot import SHIFT, Display, combo_keys, keys_for
+from tuivirt.ui.glimpse.half_blocks import decode, strips
 
 
 def test_text_becomes_key_presses() -> None:

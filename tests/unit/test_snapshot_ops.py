@@ -12,7 +12,7 @@ import pytest
 
 from tuivirt.backend.live.connection import describe_error, open_connection
 from tuivirt.backend.live.models import DomainState
-from tuivirt.backend.ops.snapshots import (
+from tuivirt.backend.ops.snapshots.snapshots import (
     DeleteMode,
     Snapshot,
     SnapshotRequest,

@@ -10,14 +10,15 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from tuivirt.backend.ops.storage import clone, pools, transfer
-from tuivirt.backend.ops.storage.clone_source import (
+from tuivirt.backend.ops.clone import clone
+from tuivirt.backend.ops.clone.clone_source import (
     CloneMode,
     CloneRequest,
     check_clone,
     read_clone_source,
 )
-from tuivirt.backend.ops.storage.progress import Cancelled, Meter, Progress
+from tuivirt.backend.ops.common.progress import Cancelled, Meter, Progress
+from tuivirt.backend.ops.storage import pools, transfer
 from tuivirt.backend.ops.storage.volumes import VolumeInfo
 from tuivirt.cli import demo_uri
 

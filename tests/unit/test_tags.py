@@ -7,7 +7,7 @@ import libvirt
 import pytest
 
 from tuivirt.backend.live.tags import NAMESPACE, parse_tags, read_tags, tag_problem
-from tuivirt.backend.ops.tags import change_tags, write_tags
+from tuivirt.backend.ops.tags.tags import change_tags, write_tags
 
 
 def test_tags_are_checked() -> None:

@@ -21,10 +21,10 @@ from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
 from tuivirt.backend.live.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
 from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
 from tuivirt.backend.live.session import HostSession
-from tuivirt.backend.ops.actions import Action, ActionSpec, run_action
-from tuivirt.backend.ops.delete import DeleteOptions, delete_guest
-from tuivirt.backend.ops.snapshots import SnapshotRequest, create_snapshot
-from tuivirt.backend.ops.storage.progress import Cancelled
+from tuivirt.backend.ops.common.progress import Cancelled
+from tuivirt.backend.ops.lifecycle.actions import Action, ActionSpec, run_action
+from tuivirt.backend.ops.lifecycle.delete import DeleteOptions, delete_guest
+from tuivirt.backend.ops.snapshots.snapshots import SnapshotRequest, create_snapshot
 
 R = TypeVar("R")
 

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, Checkbox, SelectionList
 
-from tuivirt.backend.ops.edit.settings import BOOT_DEVICES, apply_boot
+from tuivirt.backend.ops.editor.settings import BOOT_DEVICES, apply_boot
 from tuivirt.ui.editor.section import EditorData, Section
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain, PlainCheckbox, plain
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain, PlainCheckbox, plain
 
 
 class BootSection(Keymapped, Section):

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, Input, Select
 
-from tuivirt.backend.ops.edit.settings import (
+from tuivirt.backend.ops.editor.settings import (
     CpuMemoryChange,
     Where,
     apply_cpu_memory,
@@ -19,9 +19,9 @@ from tuivirt.backend.ops.edit.settings import (
 )
 from tuivirt.format import format_kib
 from tuivirt.ui.editor.section import EditorData, Section
-from tuivirt.ui.form_rows import options, row
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain, PlainSelect
+from tuivirt.ui.shared.form_rows import options, row
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain, PlainSelect
 
 FIELDS = ("vcpus", "vcpus_max", "memory", "memory_max")
 

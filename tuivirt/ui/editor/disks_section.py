@@ -8,16 +8,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from tuivirt.backend.ops.edit.devices import remove
-from tuivirt.backend.ops.edit.disks import DiskRequest, add_disk, change_media, check_resize, resize_disk
-from tuivirt.backend.ops.edit.guest_config import DiskConfig
+from tuivirt.backend.ops.editor.devices import remove
+from tuivirt.backend.ops.editor.disks import DiskRequest, add_disk, change_media, check_resize, resize_disk
+from tuivirt.backend.ops.editor.guest_config import DiskConfig
 from tuivirt.format import format_bytes
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.disk_form import DiskFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.editor.disk_form import DiskFormScreen
 from tuivirt.ui.editor.section import DeviceSection, EditorData, detach_words, when
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain
 
 SOURCE_WIDTH = 28  # the tail of a longer path: its file name says the most (80 columns)
 

@@ -8,15 +8,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from tuivirt.backend.ops.edit.devices import remove
-from tuivirt.backend.ops.edit.guest_config import NicConfig
-from tuivirt.backend.ops.edit.nics import NIC_KINDS, NicRequest, add_nic, change_source, set_link
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.nic_form import NicFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
+from tuivirt.backend.ops.editor.devices import remove
+from tuivirt.backend.ops.editor.guest_config import NicConfig
+from tuivirt.backend.ops.editor.nics import NIC_KINDS, NicRequest, add_nic, change_source, set_link
+from tuivirt.ui.editor.nic_form import NicFormScreen
 from tuivirt.ui.editor.section import DeviceSection, EditorData, detach_words, when
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain
 
 
 class NicsSection(Keymapped, DeviceSection):

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, Checkbox, Input
 
-from tuivirt.backend.ops.edit.settings import OverviewChange, apply_overview, check_overview
+from tuivirt.backend.ops.editor.settings import OverviewChange, apply_overview, check_overview
 from tuivirt.ui.editor.section import EditorData, Section
-from tuivirt.ui.form_rows import row
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain, PlainCheckbox
+from tuivirt.ui.shared.form_rows import row
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain, PlainCheckbox
 
 
 class OverviewSection(Keymapped, Section):

@@ -16,12 +16,11 @@ from textual.widgets import TabbedContent, TabPane
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.backend.live.models import HostStatus
-from tuivirt.backend.ops.edit.detach import Release
-from tuivirt.backend.ops.edit.guest_config import read_config
-from tuivirt.backend.ops.edit.nics import used_macs
-from tuivirt.backend.ops.host_offer import read_offer
+from tuivirt.backend.ops.common.host_offer import read_offer
+from tuivirt.backend.ops.editor.detach import Release
+from tuivirt.backend.ops.editor.guest_config import read_config
+from tuivirt.backend.ops.editor.nics import used_macs
 from tuivirt.format import printable
-from tuivirt.ui.dialogs.help import help_for
 from tuivirt.ui.editor.boot_section import BootSection
 from tuivirt.ui.editor.cpu_memory_section import CpuMemorySection
 from tuivirt.ui.editor.disks_section import DisksSection
@@ -29,11 +28,12 @@ from tuivirt.ui.editor.nics_section import NicsSection
 from tuivirt.ui.editor.overview_section import OverviewSection
 from tuivirt.ui.editor.section import ChangeRequested, EditorData, Section
 from tuivirt.ui.editor.xml_edit import XmlEditor
-from tuivirt.ui.host_calls import HostReply, call_host
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain
-from tuivirt.ui.widgets.app_footer import AppFooter
-from tuivirt.ui.widgets.app_header import AppHeader
+from tuivirt.ui.shared.dialogs.help import help_for
+from tuivirt.ui.shared.host_calls import HostReply, call_host
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain
+from tuivirt.ui.shared.widgets.app_footer import AppFooter
+from tuivirt.ui.shared.widgets.app_header import AppHeader
 
 
 class EditorRead(HostReply[EditorData]):

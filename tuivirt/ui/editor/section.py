@@ -13,10 +13,10 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tuivirt.backend.ops.edit.guest_config import DiskConfig, GuestConfig, NicConfig
-from tuivirt.backend.ops.guest_spec import HostOffer
-from tuivirt.ui.form_rows import show_reasons
-from tuivirt.ui.plain import Plain, plain
+from tuivirt.backend.ops.create.guest_spec import HostOffer
+from tuivirt.backend.ops.editor.guest_config import DiskConfig, GuestConfig, NicConfig
+from tuivirt.ui.shared.form_rows import show_reasons
+from tuivirt.ui.shared.plain import Plain, plain
 
 
 @dataclass(frozen=True)

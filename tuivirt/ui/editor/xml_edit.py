@@ -19,9 +19,9 @@ from textual.widget import Widget
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestTarget
-from tuivirt.backend.ops.edit.xml_edit import define_edited, editor_command, read_for_edit, xml_diff
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.host_calls import HostReply, call_host
+from tuivirt.backend.ops.editor.xml_edit import define_edited, editor_command, read_for_edit, xml_diff
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.host_calls import HostReply, call_host
 
 DIFF_LINES = 14  # shown in the dialog; the rest is counted
 

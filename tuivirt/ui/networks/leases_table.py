@@ -9,9 +9,9 @@ import time
 from rich.text import Text
 from textual.binding import Binding
 
-from tuivirt.backend.ops.networks import Lease
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
-from tuivirt.ui.widgets.table_layout import Column
+from tuivirt.backend.ops.networks.virtual_networks import Lease
+from tuivirt.ui.shared.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.shared.widgets.table_layout import Column
 
 
 def _expiry(lease: Lease) -> str:

@@ -10,15 +10,15 @@ from typing import Any
 from textual.binding import Binding
 
 from tuivirt.backend.fleet.fleet import Fleet
-from tuivirt.backend.ops import networks
-from tuivirt.backend.ops.networks import NetworkInfo, NetworkRequest, local_routes
+from tuivirt.backend.ops.networks import virtual_networks as networks
+from tuivirt.backend.ops.networks.virtual_networks import NetworkInfo, NetworkRequest, local_routes
 from tuivirt.format import yes_no
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.network_form import NetworkFormScreen
-from tuivirt.ui.host_change import change
-from tuivirt.ui.keymap import explain_readonly, readonly_twins
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
-from tuivirt.ui.widgets.table_layout import Column
+from tuivirt.ui.networks.network_form import NetworkFormScreen
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.host_change import change
+from tuivirt.ui.shared.keymap import explain_readonly, readonly_twins
+from tuivirt.ui.shared.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.shared.widgets.table_layout import Column
 
 
 @dataclass(frozen=True)

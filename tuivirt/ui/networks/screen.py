@@ -13,17 +13,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
-from tuivirt.backend.ops.networks import Lease, NetworkInfo, list_leases, list_networks
-from tuivirt.ui.dialogs.help import help_for
-from tuivirt.ui.host_calls import HostReply, call_host
-from tuivirt.ui.host_change import ChangeDone
-from tuivirt.ui.keymap import Keymapped
+from tuivirt.backend.ops.networks.virtual_networks import Lease, NetworkInfo, list_leases, list_networks
 from tuivirt.ui.networks.leases_table import LeasesTable
 from tuivirt.ui.networks.networks_table import NetworkRow, NetworksTable, network_key
-from tuivirt.ui.plain import Plain
-from tuivirt.ui.widgets.app_footer import AppFooter
-from tuivirt.ui.widgets.app_header import AppHeader
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.shared.dialogs.help import help_for
+from tuivirt.ui.shared.host_calls import HostReply, call_host
+from tuivirt.ui.shared.host_change import ChangeDone
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain
+from tuivirt.ui.shared.widgets.app_footer import AppFooter
+from tuivirt.ui.shared.widgets.app_header import AppHeader
+from tuivirt.ui.shared.widgets.snapshot_table import SnapshotTable
 
 EVENT_CHECK_SECONDS = 1.0
 

@@ -13,12 +13,12 @@ from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.ops.storage import pools
 from tuivirt.backend.ops.storage.pools import PoolInfo
 from tuivirt.format import format_bytes, format_pct, yes_no
-from tuivirt.ui.dialogs.choice import ChoiceScreen
-from tuivirt.ui.dialogs.pool_form import PoolFormScreen, PoolRequest
-from tuivirt.ui.host_change import change
-from tuivirt.ui.keymap import explain_readonly, readonly_twins
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
-from tuivirt.ui.widgets.table_layout import Column
+from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
+from tuivirt.ui.shared.host_change import change
+from tuivirt.ui.shared.keymap import explain_readonly, readonly_twins
+from tuivirt.ui.shared.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.shared.widgets.table_layout import Column
+from tuivirt.ui.storage.pool_form import PoolFormScreen, PoolRequest
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,16 @@ from textual.screen import Screen
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
 from tuivirt.backend.ops.storage.volumes import VolumeInfo, list_volumes
-from tuivirt.ui.dialogs.help import help_for
-from tuivirt.ui.host_calls import HostReply, call_host
-from tuivirt.ui.host_change import ChangeDone
-from tuivirt.ui.keymap import Keymapped
-from tuivirt.ui.plain import Plain
+from tuivirt.ui.shared.dialogs.help import help_for
+from tuivirt.ui.shared.host_calls import HostReply, call_host
+from tuivirt.ui.shared.host_change import ChangeDone
+from tuivirt.ui.shared.keymap import Keymapped
+from tuivirt.ui.shared.plain import Plain
+from tuivirt.ui.shared.widgets.app_footer import AppFooter
+from tuivirt.ui.shared.widgets.app_header import AppHeader
+from tuivirt.ui.shared.widgets.snapshot_table import SnapshotTable
 from tuivirt.ui.storage.pools_table import PoolRow, PoolsTable, pool_key
 from tuivirt.ui.storage.volumes_table import VolumesTable
-from tuivirt.ui.widgets.app_footer import AppFooter
-from tuivirt.ui.widgets.app_header import AppHeader
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
 
 EVENT_CHECK_SECONDS = 1.0
 

@@ -14,16 +14,16 @@ from tuivirt.backend.ops.storage import volumes
 from tuivirt.backend.ops.storage.transfer import UploadRequest, check_download, download, upload
 from tuivirt.backend.ops.storage.volumes import VolumeInfo, check_volume_resize
 from tuivirt.format import format_bytes
-from tuivirt.ui.dialogs.confirm import ConfirmScreen
-from tuivirt.ui.dialogs.upload_form import UploadFormScreen
-from tuivirt.ui.dialogs.value_form import ValueFormScreen
-from tuivirt.ui.dialogs.volume_form import VolumeFormScreen, VolumeRequest
-from tuivirt.ui.host_change import ChangeDone, change
-from tuivirt.ui.keymap import explain_readonly, readonly_twins
-from tuivirt.ui.long_work import run_long
+from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
+from tuivirt.ui.shared.dialogs.value_form import ValueFormScreen
+from tuivirt.ui.shared.host_change import ChangeDone, change
+from tuivirt.ui.shared.keymap import explain_readonly, readonly_twins
+from tuivirt.ui.shared.long_work import run_long
+from tuivirt.ui.shared.widgets.snapshot_table import SnapshotTable
+from tuivirt.ui.shared.widgets.table_layout import Column
 from tuivirt.ui.storage.pools_table import PoolRow
-from tuivirt.ui.widgets.snapshot_table import SnapshotTable
-from tuivirt.ui.widgets.table_layout import Column
+from tuivirt.ui.storage.upload_form import UploadFormScreen
+from tuivirt.ui.storage.volume_form import VolumeFormScreen, VolumeRequest
 
 ORPHAN = "orphan"
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import libvirt
 
+from tuivirt.backend.ops.common.progress import Cancelled
 from tuivirt.backend.ops.migrate.options import MigrationOptions, flags, parameters
-from tuivirt.backend.ops.storage.progress import Cancelled
 
 POLL_SECONDS = 1.0
 

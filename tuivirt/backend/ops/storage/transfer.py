@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import libvirt
 
 from tuivirt.backend.live.connection import describe_error
+from tuivirt.backend.ops.common.progress import Cancelled, Meter
 from tuivirt.backend.ops.storage.pools import POOL_NAME
-from tuivirt.backend.ops.storage.progress import Cancelled, Meter
 from tuivirt.backend.ops.storage.volumes import VolumeInfo, volume_xml
 from tuivirt.format import format_bytes
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import libvirt
 
-from tuivirt.backend.ops.edit.disks import parse_size_bytes
+from tuivirt.backend.ops.editor.disks import parse_size_bytes
 from tuivirt.backend.ops.storage.pools import POOL_NAME
 from tuivirt.format import format_bytes
 
