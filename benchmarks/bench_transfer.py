@@ -25,8 +25,8 @@ import libvirt
 from benchlib import md_table, median, source_note
 
 from tuivirt.backend.ops.common.progress import Meter
+from tuivirt.backend.ops.common.volumes import volume_xml
 from tuivirt.backend.ops.storage.transfer import UploadRequest, download, upload
-from tuivirt.backend.ops.storage.volumes import volume_xml
 
 POOL = "tuivirt-test"
 POOL_PATH = "/var/lib/tuivirt/test-pool"

@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, OptionList
 from tests.app.helpers import demo_copy, domain
 from tests.conftest import wait_until
 from tuivirt.app import TuivirtApp
-from tuivirt.backend.live.models import HostConfig
+from tuivirt.backend.live.models import HostConfig, HostStatus
 from tuivirt.cli import demo_uri
 from tuivirt.ui.hosts.screen import HostsScreen
 from tuivirt.ui.main.screen import MainScreen
@@ -110,6 +110,11 @@ async def test_m_says_it_is_checking_and_twice_opens_one_form(tmp_path: Path) ->
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.main.table
         await wait_until(pilot, lambda: table.row_count == 14)
+        # Both hosts up (the empty one too: on a loaded machine it connects after the first tick).
+        both_up = [HostStatus.UP] * 2
+        await wait_until(
+            pilot, lambda: [s.status for s in app.fleet.snapshots.values()] == both_up, timeout=10
+        )
         key = next(k for k in table.keys if domain(table, k).name == "build-runner")
         assert table.select_key(key)
         notes_set: list[tuple[str, str | None]] = []

@@ -10,6 +10,7 @@ import libvirt
 import pytest
 
 from tuivirt.backend.live.next_boot import next_boot_changes
+from tuivirt.backend.numbers import parse_size_bytes
 from tuivirt.backend.ops.common.host_offer import read_offer
 from tuivirt.backend.ops.editor.disks import (
     DiskKind,
@@ -17,7 +18,6 @@ from tuivirt.backend.ops.editor.disks import (
     added_when,
     check_disk,
     next_target,
-    parse_size_bytes,
     volume_name,
 )
 from tuivirt.backend.ops.editor.guest_config import GuestConfig, read_config

@@ -12,20 +12,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuivirt.backend.ops.common.host_offer import read_offer
-from tuivirt.backend.ops.create.create_guest import CreateError, create_guest
-from tuivirt.backend.ops.create.guest_spec import (
+from tuivirt.backend.ops.common.host_offer import (
     DISK_BUSES,
     DISK_FORMATS,
     NIC_MODELS,
+    HostOffer,
+    PoolOffer,
+    read_offer,
+)
+from tuivirt.backend.ops.create.create_guest import CreateError, create_guest
+from tuivirt.backend.ops.create.guest_spec import (
     DiskMode,
     Firmware,
     Graphics,
     GuestSpec,
-    HostOffer,
     InstallMode,
     NetMode,
-    PoolOffer,
     check,
     domain_xml,
     volume_xml,
@@ -317,6 +319,6 @@ def test_failed_step_removes_the_new_volume(demo: tuple[libvirt.virConnect, Host
     ],
 )
 def test_parse_memory(text: str, mib: int | None) -> None:
-    from tuivirt.backend.ops.create.guest_spec import parse_memory_mib
+    from tuivirt.backend.numbers import parse_memory_mib
 
     assert parse_memory_mib(text) == mib

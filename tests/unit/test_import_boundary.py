@@ -43,6 +43,37 @@ def test_import_contracts_hold() -> None:
     result = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "0 broken" in result.stdout
+    for contract in (
+        "UI: main > registry > features side by side > shared KEPT",
+        "The main screen imports no feature (it has the registry) KEPT",
+        "Backend: features side by side on ops/common; clone builds on storage KEPT",
+    ):
+        assert contract in " ".join(result.stdout.split()), contract
+
+
+def test_every_feature_has_a_folder_on_each_side_where_it_reaches_libvirt() -> None:
+    """ui/<feature>/ and backend/ops/<feature>/ share names; nothing loose at the top of ui/ but
+    the package's face and the registry."""
+    ui = ROOT / "tuivirt" / "ui"
+    loose = sorted(p.name for p in ui.glob("*.py"))
+    assert loose == ["__init__.py", "registry.py"]
+    ops = {
+        p.name
+        for p in (ROOT / "tuivirt" / "backend" / "ops").iterdir()
+        if p.is_dir() and p.name != "__pycache__"
+    }
+    ui_features = {
+        p.name for p in ui.iterdir() if p.is_dir() and p.name not in ("__pycache__", "shared", "main")
+    }
+    assert ops - {"common"} <= ui_features, ops - ui_features
+    assert [p.name for p in (ROOT / "tuivirt" / "backend" / "ops").glob("*.py")] == ["__init__.py"]
+
+
+def test_no_module_is_over_400_lines() -> None:
+    sizes = {p: len(p.read_text().splitlines()) for p in (ROOT / "tuivirt").rglob("*.py")}
+    big = {str(p.relative_to(ROOT)): n for p, n in sizes.items() if n > 400}
+    assert not big
+    assert sizes[ROOT / "tuivirt" / "ui" / "main" / "screen.py"] < 320  # it shrinks, never squeezes
 
 
 def test_no_module_imports_itself_back() -> None:

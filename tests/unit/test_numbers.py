@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuivirt.backend import numbers
-from tuivirt.backend.ops.create.guest_spec import parse_memory_mib
-from tuivirt.backend.ops.editor.disks import parse_size_bytes
+from tuivirt.backend.numbers import parse_memory_mib, parse_size_bytes
 from tuivirt.backend.ops.editor.guest_config import GuestConfig
 from tuivirt.backend.ops.editor.settings import Where, check_cpu_memory
 from tuivirt.backend.ops.migrate.job import MigrationControl, migrate_guest

@@ -62,3 +62,16 @@ def _size_words(value: int) -> str:
         if value >= UNITS[unit] and value % UNITS[unit] == 0:
             return f"{value // UNITS[unit]}{unit}"
     return f"{value} bytes"
+
+
+def parse_memory_mib(text: str) -> int | None:
+    """'1024', '512M', '2 GiB', '1.5G' as MiB (a bare number is MiB); None when unreadable or
+    beyond any host (MAX_SIZE)."""
+    size = size_bytes(text, "M", minimum=0)
+    return None if isinstance(size, Refused) else size // MIB
+
+
+def parse_size_bytes(text: str) -> int | None:
+    """'10G', '512M', '1.5T' (a bare number is GiB here: disks are sized in GiB)."""
+    size = size_bytes(text, "G", minimum=MIB)
+    return None if isinstance(size, Refused) else size // MIB * MIB

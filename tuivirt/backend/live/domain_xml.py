@@ -36,3 +36,12 @@ def nics_by_mac(root: ET.Element) -> dict[str, ET.Element]:
         if mac is not None:
             found[mac.get("address", "").lower()] = nic
     return found
+
+
+def disk_source(disk: ET.Element) -> str:
+    source = disk.find("source")
+    if source is None:
+        return "(empty)"
+    if disk.get("type") == "volume":
+        return f"{source.get('pool', '?')}/{source.get('volume', '?')}"
+    return source.get("file") or source.get("dev") or source.get("name") or "?"

@@ -10,20 +10,17 @@ from pathlib import Path
 
 from textual import on
 from textual.containers import Vertical
-from textual.message import Message
 
 from tuivirt.backend.console.virsh import ConsoleState
 from tuivirt.backend.fleet.targets import GuestTarget
 from tuivirt.ui.console.pane import ConsolePane
 from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.shared.dialogs.prompt import PromptScreen
+from tuivirt.ui.shared.messages import BackToTables, PanelFullScreen
 
 
 class ConsoleDock(Vertical):
     """Hidden while no console is open."""
-
-    class Emptied(Message):
-        """The last console closed: the tables take the keys again."""
 
     def __init__(self, detach_keys: str | None, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -70,6 +67,16 @@ class ConsoleDock(Vertical):
             if pane.key == key:
                 pane.guest_seen_stopped = True
 
+    @on(ConsolePane.FullScreen)
+    def _full_screen(self, message: ConsolePane.FullScreen) -> None:
+        message.stop()
+        self.post_message(PanelFullScreen())
+
+    @on(ConsolePane.Leave)
+    def _leave(self, message: ConsolePane.Leave) -> None:
+        message.stop()
+        self.post_message(BackToTables())
+
     @on(ConsolePane.Switch)
     def _switch(self, message: ConsolePane.Switch) -> None:
         panes = self.panes
@@ -86,7 +93,7 @@ class ConsoleDock(Vertical):
         rest = self.panes
         if not rest:
             self.display = False
-            self.post_message(self.Emptied())
+            self.post_message(BackToTables())  # the last console closed
             return
         self.show(rest[min(index, len(rest) - 1)])
 

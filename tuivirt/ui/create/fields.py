@@ -7,16 +7,8 @@ from collections.abc import Iterator
 from textual.containers import Horizontal
 from textual.widgets import Input
 
-from tuivirt.backend.ops.create.guest_spec import (
-    DISK_BUSES,
-    DISK_FORMATS,
-    NIC_MODELS,
-    DiskMode,
-    Firmware,
-    Graphics,
-    InstallMode,
-    NetMode,
-)
+from tuivirt.backend.ops.common.host_offer import DISK_BUSES, DISK_FORMATS, NIC_MODELS
+from tuivirt.backend.ops.create.guest_spec import DiskMode, Firmware, Graphics, InstallMode, NetMode
 from tuivirt.ui.shared.form_rows import options, row
 from tuivirt.ui.shared.plain import PlainCheckbox, PlainSelect
 

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
 from tuivirt.backend.fleet.fleet import HostCallError
-from tuivirt.backend.ops.create.guest_spec import HostOffer
+from tuivirt.backend.ops.common.host_offer import HostOffer
 from tuivirt.backend.ops.create.osinfo import OsVariant
 from tuivirt.ui.shared.host_calls import HostReply
-
-
-@dataclass(frozen=True)
-class Created:
-    """What the form gives back on success."""
-
-    host_uri: str
-    uuid: str
-    open_console: bool
 
 
 class VariantsRead(Message):

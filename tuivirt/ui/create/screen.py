@@ -19,31 +19,30 @@ from textual.widgets import Button, Checkbox, Input, Select
 
 from tuivirt.backend import numbers
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
-from tuivirt.backend.ops.common.host_offer import read_offer
+from tuivirt.backend.numbers import parse_memory_mib
+from tuivirt.backend.ops.common.host_offer import HostOffer, read_offer
 from tuivirt.backend.ops.create.create_guest import create_guest
 from tuivirt.backend.ops.create.guest_spec import (
     DiskMode,
     Firmware,
     Graphics,
     GuestSpec,
-    HostOffer,
     InstallMode,
     NetMode,
     check,
     domain_xml,
-    parse_memory_mib,
     volume_xml,
 )
 from tuivirt.backend.ops.create.osinfo import GENERIC, OsVariant, load_variants
 from tuivirt.backend.ops.editor.settings import MAX_VCPUS
 from tuivirt.ui.create.fields import ALL_DEPENDENT, DEPENDENT, form_rows
 from tuivirt.ui.create.messages import (
-    Created,
     CreateProgress,
     CreateReturned,
     OfferRead,
     VariantsRead,
 )
+from tuivirt.ui.shared.commands import Created
 from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.shared.dialogs.preview import PreviewScreen
 from tuivirt.ui.shared.host_calls import call_host

@@ -18,14 +18,17 @@ from textual.widgets import Sparkline, TabbedContent, TabPane
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.live.guest_agent import AgentFacts
-from tuivirt.backend.live.models import DomainSnapshot
+from tuivirt.backend.live.models import DomainSnapshot, HostSnapshot, HostStatus
 from tuivirt.backend.ops.details.guest_details import DomainDetails, read_details
 from tuivirt.format import format_bytes, format_kib, format_pct, printable, yes_no
+from tuivirt.ui.shared.commands import ShowsFleet
+from tuivirt.ui.shared.history import History
 from tuivirt.ui.shared.host_calls import HostReply, call_host
 from tuivirt.ui.shared.keymap import Keymapped
 from tuivirt.ui.shared.plain import Plain, PlainLabel, plain, plain_lines
 from tuivirt.ui.shared.widgets.app_footer import AppFooter
 from tuivirt.ui.shared.widgets.app_header import AppHeader
+from tuivirt.ui.shared.widgets.domains_table import row_key
 
 
 def overview_text(d: DomainSnapshot, host_uri: str) -> str:
@@ -73,7 +76,7 @@ class DetailsRead(HostReply[DomainDetails]):
     """The guest's disks, interfaces and XML."""
 
 
-class DetailsScreen(Keymapped, Screen[None]):
+class DetailsScreen(ShowsFleet, Keymapped, Screen[None]):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="details.back")]
 
     def __init__(self, fleet: Fleet, key: str, domain: DomainSnapshot, host_uri: str) -> None:
@@ -117,6 +120,16 @@ class DetailsScreen(Keymapped, Screen[None]):
         self.query_one("#overview-text", Plain).update(overview_text(domain, self._host_uri))
         self.query_one("#cpu-spark", Sparkline).data = list(cpu)
         self.query_one("#mem-spark", Sparkline).data = list(memory)
+
+    def fleet_shown(self, snapshot: HostSnapshot, history: History) -> None:
+        uri = snapshot.config.uri
+        if not self.key.startswith(row_key(uri, "")):
+            return
+        shown = next((d for d in snapshot.domains if row_key(uri, d.uuid) == self.key), None)
+        if shown is not None:
+            self.show_domain(shown, *history.series(uri, self.key))
+        elif snapshot.status is HostStatus.UP:  # undefined (or moved) since: no stale details
+            self.guest_gone()
 
     def guest_gone(self) -> None:
         """The guest is no longer on its host (undefined or moved elsewhere): said, and the screen

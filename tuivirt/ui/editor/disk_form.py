@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select
 
-from tuivirt.backend.ops.create.guest_spec import DISK_BUSES, DISK_FORMATS, HostOffer
+from tuivirt.backend.ops.common.host_offer import DISK_BUSES, DISK_FORMATS, HostOffer
 from tuivirt.backend.ops.editor.disks import (
     COLD_BUSES,
     DiskKind,

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select
 
-from tuivirt.backend.ops.create.guest_spec import NIC_MODELS, HostOffer
+from tuivirt.backend.ops.common.host_offer import NIC_MODELS, HostOffer
 from tuivirt.backend.ops.editor.guest_config import GuestConfig
 from tuivirt.backend.ops.editor.nics import NIC_KINDS, NicRequest, check_nic
 from tuivirt.ui.shared.dialogs.device_form import DeviceFormScreen

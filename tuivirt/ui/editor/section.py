@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tuivirt.backend.ops.create.guest_spec import HostOffer
+from tuivirt.backend.ops.common.host_offer import HostOffer
 from tuivirt.backend.ops.editor.guest_config import DiskConfig, GuestConfig, NicConfig
 from tuivirt.ui.shared.form_rows import show_reasons
 from tuivirt.ui.shared.plain import Plain, plain

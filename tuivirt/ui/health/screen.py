@@ -24,6 +24,8 @@ from tuivirt.backend.live.models import HostSnapshot, HostStatus
 from tuivirt.backend.ops.health import host_health as health
 from tuivirt.backend.ops.health.host_health import HostStorage, Level, PoolHealth
 from tuivirt.format import format_bytes, format_kib
+from tuivirt.ui.shared.commands import ShowsFleet
+from tuivirt.ui.shared.history import History
 from tuivirt.ui.shared.host_calls import HostReply, call_host
 from tuivirt.ui.shared.keymap import Keymapped
 from tuivirt.ui.shared.plain import Plain
@@ -186,7 +188,7 @@ class StorageRead(HostReply[HostStorage]):
         self.uri = uri
 
 
-class HealthScreen(Keymapped, Screen[None]):
+class HealthScreen(ShowsFleet, Keymapped, Screen[None]):
     """Full screen overview of every host; Esc goes back, r re-reads storage at once."""
 
     BINDINGS = [
@@ -222,6 +224,9 @@ class HealthScreen(Keymapped, Screen[None]):
 
     def action_refresh(self) -> None:
         self.read_storage()
+
+    def fleet_shown(self, snapshot: HostSnapshot, history: History) -> None:
+        self.repaint()
 
     def repaint(self) -> None:
         snapshots = self._fleet.in_host_order()

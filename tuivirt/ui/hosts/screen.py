@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,7 +18,6 @@ from tuivirt.backend.fleet.fleet import Fleet
 from tuivirt.backend.live.models import HostConfig, HostSnapshot
 from tuivirt.format import yes_no
 from tuivirt.ui.hosts.host_form import HostFormScreen
-from tuivirt.ui.migrate.migrator import GuestMigrator
 from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
 from tuivirt.ui.shared.keymap import Keymapped
 from tuivirt.ui.shared.plain import Plain, PlainLabel, plain
@@ -43,9 +44,10 @@ class HostsScreen(Keymapped, ModalScreen[None]):
             super().__init__()
             self.error = error
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, evacuate: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self._fleet = fleet
+        self._evacuate = evacuate  # (migration's, handed in by the registry)
         self._hosts = fleet.hosts
         self._shown: tuple[object, ...] = ()
 
@@ -151,13 +153,12 @@ class HostsScreen(Keymapped, ModalScreen[None]):
         self.app.push_screen(ConfirmScreen("Remove host?", body, "Remove"), answered)
 
     def action_evacuate(self) -> None:
-        """Every running guest of the chosen host to the others (the main screen's migrator runs it)."""
+        """Every running guest of the chosen host to the others (migration runs it)."""
         host = self.selected()
-        if self._fleet.readonly or host is None or not self._connected(host):
+        if self._fleet.readonly or host is None or not self._connected(host) or self._evacuate is None:
             self.notify("Evacuate: choose a connected host (and not in read-only mode).", severity="warning")
             return
-        migrators = [m for screen in self.app.screen_stack for m in screen.query(GuestMigrator)]
-        migrators[0].evacuate(host.uri)
+        self._evacuate(host.uri)
 
     def action_connect(self) -> None:
         host = self.selected()

@@ -7,7 +7,7 @@ screen mounts one and hands it what the user aimed at.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from textual import on
@@ -15,11 +15,9 @@ from textual.widget import Widget
 
 from tuivirt.backend.fleet.fleet import Fleet, HostCallError
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
-from tuivirt.backend.ops.agent.actions import agent_shutdown
 from tuivirt.backend.ops.lifecycle.actions import SPECS, Action, ActionSpec
 from tuivirt.backend.ops.lifecycle.delete import DeleteOptions, plan_delete
-from tuivirt.backend.ops.snapshots.snapshots import SnapshotRequest, default_name
-from tuivirt.ui.agent.menu import AgentMenu
+from tuivirt.backend.ops.snapshots.snapshots import SnapshotRequest
 from tuivirt.ui.lifecycle.delete_dialog import DeleteScreen, DeleteTarget
 from tuivirt.ui.shared.dialogs.choice import ChoiceScreen
 from tuivirt.ui.shared.dialogs.confirm import ConfirmScreen
@@ -27,7 +25,6 @@ from tuivirt.ui.shared.host_calls import HostReply, call_host
 from tuivirt.ui.shared.messages import ActionsFinished, GuestActionReturned
 from tuivirt.ui.shared.pending import PendingActions
 from tuivirt.ui.shared.widgets.domains_table import DomainsTable
-from tuivirt.ui.snapshots.snapshot_form import BULK_KINDS, SnapshotFormScreen
 
 SETTLE_WAIT = 3.0  # seconds a report waits for the table to show what it says
 
@@ -39,11 +36,18 @@ class DeletePlanned(HostReply[tuple[list[GuestTarget], list[DeleteTarget]]]):
 class GuestActions(Widget):
     DEFAULT_CSS = "GuestActions { display: none; }"
 
-    def __init__(self, fleet: Fleet, pending: PendingActions, shutdown_timeout: float) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        pending: PendingActions,
+        shutdown_timeout: float,
+        shutdown_via_agent: Callable[[GuestTarget], None],
+    ) -> None:
         super().__init__()
         self._fleet = fleet
         self._pending = pending
         self._shutdown_timeout = shutdown_timeout
+        self._shutdown_via_agent = shutdown_via_agent  # (the agent feature's, wired by the registry)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._check_shutdowns)
@@ -56,9 +60,6 @@ class GuestActions(Widget):
         """The user asked: ask back first where the action destroys something."""
         if spec.action is Action.DELETE:
             call_host(self, lambda: self._plan_delete(targets), DeletePlanned, group="delete-plan")
-            return
-        if spec.action is Action.SNAPSHOT:
-            self._ask_snapshot(spec, targets)
             return
         if not spec.destructive:
             self.start(spec, targets)
@@ -73,26 +74,6 @@ class GuestActions(Widget):
                 self.start(spec, targets)
 
         self.app.push_screen(ConfirmScreen(f"{spec.label}?", body, spec.label), answered)
-
-    def _ask_snapshot(self, spec: ActionSpec, targets: list[GuestTarget]) -> None:
-        """One name for all (a guest that has it already fails alone, in the report)."""
-        hosts = len({t.host_uri for t in targets})
-        who = (
-            f"{targets[0].name} on {targets[0].host_name}" if len(targets) == 1 else f"{len(targets)} guests"
-        )
-        where = f" on {hosts} hosts" if hosts > 1 else ""
-        note = (
-            f"The same snapshot of {who}{where}: each host's guests in turn, the hosts side by side."
-            if len(targets) > 1
-            else "The report says how consistent it is (t on the guest lists its snapshots)."
-        )
-
-        def chosen(request: SnapshotRequest | None) -> None:
-            if request is not None:
-                self.start(spec, targets, {t.key: request for t in targets})
-
-        form = SnapshotFormScreen(f"Snapshot {who}", note, default_name(set()), BULK_KINDS)
-        self.app.push_screen(form, chosen)
 
     def _plan_delete(self, targets: list[GuestTarget]) -> tuple[list[GuestTarget], list[DeleteTarget]]:
         """On a thread: read each guest's disks."""
@@ -213,7 +194,7 @@ class GuestActions(Widget):
                 self.start(SPECS[Action.FORCE_OFF], [target])
             elif choice == "agent":  # and wait again for the guest to go
                 self._pending.extend(target.key, time.monotonic(), self._shutdown_timeout)
-                self.screen.query_one(AgentMenu).run(target, agent_shutdown, "Shut down through the agent")
+                self._shutdown_via_agent(target)
             elif choice == "wait":
                 self._pending.extend(target.key, time.monotonic(), self._shutdown_timeout)
             else:

@@ -1,5 +1,5 @@
-"""Ctrl+P: every guest action that applies to the selected (or marked) guests, by name, the editor
-and clone of the guest under the cursor, migration, and storage."""
+"""Ctrl+P: every command of the registry that has a palette line and works now, by name ("Start:
+web-01", "Migrate: 3 marked guests", "Storage"), and marking the guests that carry a tag."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tuivirt.backend.ops.clone.clone_source import clone_refusal
-from tuivirt.backend.ops.lifecycle.actions import SPECS
+from tuivirt.ui import registry
 from tuivirt.ui.main.screen import MainScreen
+from tuivirt.ui.shared.commands import Scope
 
 
 def _mark_tagged(screen: MainScreen, tag: str) -> None:
@@ -24,31 +24,20 @@ class GuestCommands(Provider):
         if not isinstance(screen, MainScreen) or screen.readonly:
             return []
         commands: list[tuple[str, Callable[[], object], str]] = []
-        for spec in SPECS.values():
-            targets = screen.applicable(spec)
-            if not targets:
+        for command in registry.COMMANDS.values():
+            if not command.palette or not screen.check_action("command", (command.id,)):
                 continue
-            who = targets[0].name if len(targets) == 1 else f"{len(targets)} marked guests"
-            help_text = f"virsh {spec.virsh}" + (" (asks first)" if spec.destructive else "")
-            commands.append(
-                (f"{spec.label}: {who}", partial(screen.action_guest, spec.action.value), help_text)
-            )
-        row = screen.table.item(screen.table.cursor_key) if screen.table.cursor_key else None
-        if row is not None:
-            name = row.domain.name
-            commands.append(
-                (f"Edit: {name}", partial(screen.action_open, "editor"), "e: CPU, memory, disks, NICs")
-            )
-            commands.append((f"Edit XML: {name}", partial(screen.action_open, "xml"), "E: virsh edit"))
-            if not clone_refusal(row.domain.state):
-                commands.append((f"Clone: {name}", partial(screen.action_open, "clone"), "C: virt-clone"))
-            marked = len(screen.targets())
-            who = name if marked == 1 else f"{marked} marked guests"
-            commands.append((f"Migrate: {who}", partial(screen.action_open, "migrate"), "M: virsh migrate"))
-        commands.append(("Storage", partial(screen.action_fleet_screen, "storage"), "P: pools and volumes"))
+            name = command.label
+            if command.scope is not Scope.FLEET:
+                targets = screen.applicable(command)
+                if not targets:
+                    continue
+                name += f": {targets[0].name}" if len(targets) == 1 else f": {len(targets)} marked guests"
+            commands.append((name, partial(screen.action_command, command.id), command.palette))
         for tag in sorted({tag for key in screen.table.keys for tag in screen.table.item(key).domain.tags}):  # type: ignore[union-attr]
-            mark = partial(_mark_tagged, screen, tag)
-            commands.append((f"Mark tagged: {tag}", mark, "every guest shown with it"))
+            commands.append(
+                (f"Mark tagged: {tag}", partial(_mark_tagged, screen, tag), "every guest shown with it")
+            )
         return commands
 
     async def discover(self) -> Hits:

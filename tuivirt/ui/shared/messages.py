@@ -1,4 +1,4 @@
-"""Messages from the fleet's threads and the action worker to the main screen."""
+"""Messages from the fleet's threads, the action worker and the console panel to the main screen."""
 
 from __future__ import annotations
 
@@ -51,3 +51,11 @@ class ActionsFinished(Message):
         super().__init__()
         self.spec = spec
         self.results = results
+
+
+class PanelFullScreen(Message):
+    """The panel beside the tables (the consoles) asks for the whole screen, or gives it back."""
+
+
+class BackToTables(Message):
+    """The panel beside the tables lets the tables have the keys (left, or its last console closed)."""

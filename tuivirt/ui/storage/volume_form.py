@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select
 
-from tuivirt.backend.ops.editor.disks import parse_size_bytes
+from tuivirt.backend.numbers import parse_size_bytes
 from tuivirt.backend.ops.storage.pools import PoolInfo
 from tuivirt.backend.ops.storage.volumes import VOLUME_FORMATS, check_volume
 from tuivirt.format import format_bytes

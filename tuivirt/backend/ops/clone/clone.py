@@ -23,7 +23,7 @@ from tuivirt.backend.ops.clone.clone_source import (
     submit_refusal,
 )
 from tuivirt.backend.ops.common.progress import Cancelled, Meter
-from tuivirt.backend.ops.storage.volumes import volume_xml
+from tuivirt.backend.ops.common.volumes import volume_xml
 
 # Reads a volume's allocation (pool, name) on another connection while a copy is under way.
 Peek = Callable[[str, str], int]

@@ -12,8 +12,8 @@ from enum import StrEnum
 import libvirt
 
 from tuivirt.backend.live.models import DomainState
+from tuivirt.backend.ops.common.volumes import source_path
 from tuivirt.backend.ops.storage.pools import PoolInfo, list_pools
-from tuivirt.backend.ops.storage.volumes import source_path
 from tuivirt.format import format_bytes
 
 GUEST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")

@@ -1,16 +1,46 @@
-"""What a host offers a new guest, read once when the form opens (a dozen RPCs and one per volume)."""
+"""What a host offers a guest (the new-guest form and the editor both check against it), read once
+when a form opens (a dozen RPCs and one per volume)."""
 
 from __future__ import annotations
 
 import contextlib
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import libvirt
 
-from tuivirt.backend.ops.create.guest_spec import HostOffer, PoolOffer
-
 PREFERRED_TYPES = ("kvm", "qemu")  # kvm first where the host has it
+NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139")
+DISK_BUSES = ("virtio", "sata", "scsi", "ide")
+DISK_FORMATS = ("qcow2", "raw")
+
+
+@dataclass(frozen=True)
+class PoolOffer:
+    name: str
+    active: bool
+    free_bytes: int
+    volumes: frozenset[str] = frozenset()  # volume names, to refuse a clash before creating
+
+
+@dataclass(frozen=True)
+class HostOffer:
+    """What one host can give a new guest, read once when the form opens."""
+
+    host_name: str = "host"
+    existing_names: frozenset[str] = frozenset()
+    free_memory_mib: int = 0
+    max_vcpus: int = 1
+    virt_types: tuple[str, ...] = ("qemu",)
+    arches: tuple[str, ...] = ("x86_64",)
+    machines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uefi_loader: str = ""  # empty: the host offers no UEFI firmware
+    pools: dict[str, PoolOffer] = field(default_factory=dict)
+    networks: dict[str, bool] = field(default_factory=dict)  # name -> active
+    max_vcpus_by_type: dict[str, int] = field(default_factory=dict)
+    known_files: frozenset[str] = frozenset()  # volume paths on the host (ISOs, images, kernels)
+    local: bool = False  # the host is this machine: any other path is checked on this filesystem
 
 
 def is_local(uri: str) -> bool:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import libvirt
 
 from tuivirt.backend.live.connection import describe_error
-from tuivirt.backend.ops.create.guest_spec import DiskMode, GuestSpec, HostOffer, domain_xml, volume_xml
+from tuivirt.backend.ops.common.host_offer import HostOffer
+from tuivirt.backend.ops.create.guest_spec import DiskMode, GuestSpec, domain_xml, volume_xml
 
 
 class CreateError(Exception):

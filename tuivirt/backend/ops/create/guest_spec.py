@@ -9,18 +9,15 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from tuivirt.backend import numbers
+from tuivirt.backend.ops.common.host_offer import DISK_BUSES, DISK_FORMATS, NIC_MODELS, HostOffer
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 NAME_MAX = 64
 MEMORY_MIN_MIB = 64
-NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139")
-DISK_BUSES = ("virtio", "sata", "scsi", "ide")
-DISK_FORMATS = ("qcow2", "raw")
 BRIDGE_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
 
 
@@ -52,33 +49,6 @@ class Graphics(StrEnum):
     NONE = "none"
     VNC = "vnc"
     SPICE = "spice"
-
-
-@dataclass(frozen=True)
-class PoolOffer:
-    name: str
-    active: bool
-    free_bytes: int
-    volumes: frozenset[str] = frozenset()  # volume names, to refuse a clash before creating
-
-
-@dataclass(frozen=True)
-class HostOffer:
-    """What one host can give a new guest, read once when the form opens."""
-
-    host_name: str = "host"
-    existing_names: frozenset[str] = frozenset()
-    free_memory_mib: int = 0
-    max_vcpus: int = 1
-    virt_types: tuple[str, ...] = ("qemu",)
-    arches: tuple[str, ...] = ("x86_64",)
-    machines: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    uefi_loader: str = ""  # empty: the host offers no UEFI firmware
-    pools: dict[str, PoolOffer] = field(default_factory=dict)
-    networks: dict[str, bool] = field(default_factory=dict)  # name -> active
-    max_vcpus_by_type: dict[str, int] = field(default_factory=dict)
-    known_files: frozenset[str] = frozenset()  # volume paths on the host (ISOs, images, kernels)
-    local: bool = False  # the host is this machine: any other path is checked on this filesystem
 
 
 @dataclass(frozen=True)
@@ -245,13 +215,6 @@ def _check_network(
         errors["bridge"] = "a bridge interface name such as br0"
     if spec.net_mode is not NetMode.NONE and spec.nic_model not in NIC_MODELS:
         errors["nic_model"] = f"one of {', '.join(NIC_MODELS)}"
-
-
-def parse_memory_mib(text: str) -> int | None:
-    """'1024', '512M', '2 GiB', '1.5G' as MiB (a bare number is MiB); None when unreadable or
-    beyond any host (numbers.MAX_SIZE)."""
-    size = numbers.size_bytes(text, "M", minimum=0)
-    return None if isinstance(size, numbers.Refused) else size // numbers.MIB
 
 
 def volume_xml(spec: GuestSpec) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import libvirt
 
+from tuivirt.backend.live.domain_xml import disk_source
 from tuivirt.backend.live.guest_agent import (
     NO_CHANNEL,
     Addresses,
@@ -44,15 +45,6 @@ class DomainDetails:
     nics: tuple[NicDetails, ...]
     agent: AgentFacts | str = "guest not running"  # the agent's facts, or why there are none
     address_source: str = ""  # where the NICs' addresses came from: agent, DHCP lease, ARP
-
-
-def disk_source(disk: ET.Element) -> str:
-    source = disk.find("source")
-    if source is None:
-        return "(empty)"
-    if disk.get("type") == "volume":
-        return f"{source.get('pool', '?')}/{source.get('volume', '?')}"
-    return source.get("file") or source.get("dev") or source.get("name") or "?"
 
 
 def read_details(conn: libvirt.virConnect, uuid: str) -> DomainDetails:

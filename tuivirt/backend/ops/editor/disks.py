@@ -11,9 +11,9 @@ from enum import StrEnum
 
 import libvirt
 
-from tuivirt.backend import numbers
 from tuivirt.backend.live.connection import describe_error
-from tuivirt.backend.ops.create.guest_spec import HostOffer
+from tuivirt.backend.numbers import parse_size_bytes
+from tuivirt.backend.ops.common.host_offer import HostOffer
 from tuivirt.backend.ops.editor.devices import attach, update
 from tuivirt.backend.ops.editor.guest_config import DiskConfig, GuestConfig
 from tuivirt.format import format_bytes
@@ -37,12 +37,6 @@ class DiskRequest:
     size: str = ""  # NEW: "10G"
     format: str = "qcow2"
     path: str = ""  # EXISTING: an image; CDROM: an ISO, or empty for an empty drive
-
-
-def parse_size_bytes(text: str) -> int | None:
-    """'10G', '512M', '1.5T' (a bare number is GiB here: disks are sized in GiB)."""
-    size = numbers.size_bytes(text, "G", minimum=numbers.MIB)
-    return None if isinstance(size, numbers.Refused) else size // numbers.MIB * numbers.MIB
 
 
 def next_target(disks: tuple[DiskConfig, ...], bus: str) -> str:

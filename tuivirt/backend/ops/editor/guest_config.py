@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import libvirt
 
-from tuivirt.backend.live.domain_xml import disks_by_target, memory_kib, nics_by_mac, vcpu_counts
-from tuivirt.backend.ops.details.guest_details import disk_source
+from tuivirt.backend.live.domain_xml import disk_source, disks_by_target, memory_kib, nics_by_mac, vcpu_counts
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import libvirt
 
-from tuivirt.backend.ops.create.guest_spec import NIC_MODELS, HostOffer
+from tuivirt.backend.ops.common.host_offer import NIC_MODELS, HostOffer
 from tuivirt.backend.ops.editor.devices import attach, update
 from tuivirt.backend.ops.editor.guest_config import GuestConfig, NicConfig
 

@@ -17,7 +17,7 @@ from functools import partial
 import libvirt
 
 from tuivirt.backend import numbers
-from tuivirt.backend.ops.create.guest_spec import parse_memory_mib
+from tuivirt.backend.numbers import parse_memory_mib
 from tuivirt.backend.ops.editor.devices import EDIT_FLAGS
 from tuivirt.backend.ops.editor.guest_config import GuestConfig
 from tuivirt.format import format_kib

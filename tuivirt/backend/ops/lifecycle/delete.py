@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import libvirt
 
 from tuivirt.backend.live.connection import describe_error
-from tuivirt.backend.ops.storage.volumes import disk_users, overlay_users
+from tuivirt.backend.ops.common.volumes import disk_users, overlay_users
 
 
 class DeleteRefused(Exception):

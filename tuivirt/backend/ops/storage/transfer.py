@@ -13,8 +13,9 @@ import libvirt
 
 from tuivirt.backend.live.connection import describe_error
 from tuivirt.backend.ops.common.progress import Cancelled, Meter
+from tuivirt.backend.ops.common.volumes import volume_xml
 from tuivirt.backend.ops.storage.pools import POOL_NAME
-from tuivirt.backend.ops.storage.volumes import VolumeInfo, volume_xml
+from tuivirt.backend.ops.storage.volumes import VolumeInfo
 from tuivirt.format import format_bytes
 
 # libvirt's RPC carries at most 256 KiB of stream data a message: bigger sends are split and copied,
