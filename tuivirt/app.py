@@ -110,7 +110,7 @@ class TuivirtApp(App[None]):
         markup: bool = True,
     ) -> None:
         """Every toast (each widget's notify lands here) as plain text: a notification names guests
-        and quotes libvirt's reasons, which are not ours to parse as markup (see ui/plain.py)."""
+        and quotes libvirt's reasons, which are not ours to parse as markup (see ui/shared/plain.py)."""
         super().notify(
             plain_lines(str(message)),
             title=plain_lines(title),

@@ -13,8 +13,8 @@ from tests.app.helpers import key_of, state_of
 from tests.conftest import wait_until
 from tests.integration.conftest import SYSTEM_URI, RecordingApp, answers_key, virsh
 from tests.integration.second_host import SecondHost
+from tuivirt.backend.live.events import KEEPALIVE_COUNT, KEEPALIVE_INTERVAL
 from tuivirt.backend.live.models import HostConfig, HostStatus
-from tuivirt.backend.live.session import KEEPALIVE_COUNT, KEEPALIVE_INTERVAL
 from tuivirt.testbed.testnode import write_node_file
 from tuivirt.ui.main.screen import MainScreen
 from tuivirt.ui.shared.dialogs.help import HelpScreen

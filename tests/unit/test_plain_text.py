@@ -1,4 +1,4 @@
-"""The plain-text boundary (tuivirt/ui/plain.py) holds: a lint over the UI's source, and the parts
+"""The plain-text boundary (tuivirt/ui/shared/plain.py) holds: a lint over the UI's source, and the parts
 themselves on hostile text."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 import pytest
 
-from tuivirt.backend.live.session import backoff_delays
+from tuivirt.backend.live.events import backoff_delays
 from tuivirt.backend.live.stats import counters_from_stats, cpu_percent, host_cpu_percent, rate
 
 

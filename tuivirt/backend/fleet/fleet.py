@@ -63,6 +63,8 @@ class Fleet:
         self._listener: FleetListener | None = None
         self.sessions: dict[str, HostSession] = {}  # by URI, the connected (or connecting) hosts
         self.snapshots: dict[str, HostSnapshot] = {}  # by URI, each host's latest accepted
+        # The guests a screen shows, by URI (None: no screen, every guest is read in full).
+        self._on_screen: dict[str, frozenset[str]] | None = None
 
     def start(self, listener: FleetListener) -> None:
         """Connect the hosts marked to connect at start; report the others as offline."""
@@ -72,6 +74,13 @@ class Fleet:
                 self.connect(host.uri)
             else:
                 self._show_offline(host)
+
+    def show_on_screen(self, uuids_by_uri: dict[str, frozenset[str]]) -> None:
+        """The guests each host has on screen: their per-guest reads (snapshot count, next boot,
+        address) are the ones made and kept fresh; the others' wait until they show."""
+        self._on_screen = dict(uuids_by_uri)
+        for uri, session in list(self.sessions.items()):
+            session.show_on_screen(uuids_by_uri.get(uri, frozenset()))
 
     def stop(self) -> None:
         for session in list(self.sessions.values()):
@@ -97,6 +106,8 @@ class Fleet:
             on_events=self.events.append,
         )
         self.sessions[uri] = session
+        if self._on_screen is not None:
+            session.show_on_screen(self._on_screen.get(uri, frozenset()))
         session.start()
 
     def disconnect(self, uri: str) -> None:

@@ -45,3 +45,8 @@ def disk_source(disk: ET.Element) -> str:
     if disk.get("type") == "volume":
         return f"{source.get('pool', '?')}/{source.get('volume', '?')}"
     return source.get("file") or source.get("dev") or source.get("name") or "?"
+
+
+def nic_macs(xml: str) -> tuple[str, ...]:
+    """The MAC addresses of a definition's NICs, lower case (to find their DHCP leases)."""
+    return tuple(nics_by_mac(ET.fromstring(xml)))

@@ -122,26 +122,32 @@ def read_agent_facts(dom: libvirt.virDomain) -> AgentFacts | str:
         return describe_agent_error(exc)
 
 
+def addresses_from(dom: libvirt.virDomain, source: int, label: str) -> Addresses:
+    """The addresses one source knows (raises libvirt's error when it cannot answer)."""
+    found = dom.interfaceAddresses(source, 0)
+    by_mac = {
+        (iface.get("hwaddr") or "").lower(): tuple(
+            f"{a['addr']}/{a['prefix']}"
+            for a in iface.get("addrs") or []
+            if not str(a["addr"]).startswith("127.") and str(a["addr"]) != "::1"
+        )
+        for iface in found.values()
+        if (iface.get("hwaddr") or "") != "00:00:00:00:00:00"
+    }
+    return Addresses(by_mac, label) if any(by_mac.values()) else Addresses({}, "")
+
+
 def read_addresses(dom: libvirt.virDomain, *, agent: bool = True) -> Addresses:
     """The first source that knows any address: the agent (when ``agent``), the lease, ARP."""
     for source, label in ADDRESS_SOURCES:
         if source == libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT and not agent:
             continue
         try:
-            found = dom.interfaceAddresses(source, 0)
+            addresses = addresses_from(dom, source, label)
         except libvirt.libvirtError:
             continue  # no agent, no lease file, an ARP table libvirt cannot read: the next one
-        by_mac = {
-            (iface.get("hwaddr") or "").lower(): tuple(
-                f"{a['addr']}/{a['prefix']}"
-                for a in iface.get("addrs") or []
-                if not str(a["addr"]).startswith("127.") and str(a["addr"]) != "::1"
-            )
-            for iface in found.values()
-            if (iface.get("hwaddr") or "") != "00:00:00:00:00:00"
-        }
-        if any(by_mac.values()):
-            return Addresses(by_mac, label)
+        if addresses.source:
+            return addresses
     return Addresses({}, "")
 
 

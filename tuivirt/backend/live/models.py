@@ -78,8 +78,8 @@ class DomainSnapshot:
     host: str
     name: str
     state: DomainState
-    vcpus: int
-    memory_kib: int
+    vcpus: int | None  # None: not read yet (the test driver's bulk stats lack them)
+    memory_kib: int | None
     cpu_pct: float | None = None  # the guest's own view: 100 = all its vCPUs busy
     cpu_host_pct: float | None = None  # its share of the host's CPUs
     memory_used_kib: int | None = None
@@ -90,7 +90,7 @@ class DomainSnapshot:
     autostart: bool | None = None
     persistent: bool | None = None
     managed_save: bool | None = None  # a managed save image waits: start restores it
-    snapshots: int | None = None  # how many (read at most once a minute, and after changes)
+    snapshots: int | None = None  # how many (read for guests on screen, and after changes)
     next_boot: tuple[str, ...] | None = None  # what the next boot changes (read with snapshots)
     os_name: str | None = None  # from the guest agent (kept while the guest is shut off)
     ip: str | None = None  # the first IPv4 address, from ip_source

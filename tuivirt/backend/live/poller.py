@@ -1,11 +1,11 @@
 """One host's tick: a bulk stats call turned into a snapshot, with the rates since the last tick.
 
-Per tick the QEMU driver costs four RPCs whatever the number of guests: getAllDomainStats,
-getCPUStats (two: the binding asks for the number of values first) and getFreeMemory.
-Attributes that cost a call per guest are read in bulk (autostart
-persistence, managed save: one listAllDomains filter each) and only when marked stale by an event. The
-test driver fills only the state group of the bulk call: there, and only for what is missing,
-``info()`` is called once per guest and kept until an event about that guest.
+Per tick a host costs four RPCs whatever the number of guests: getAllDomainStats, getCPUStats
+(two: the binding asks for the number of values first) and getFreeMemory. Attributes that would
+cost a call per guest are read in bulk (autostart, persistence, managed save: one listAllDomains
+filter each) and only when marked stale by an event. What has no bulk call (tags, snapshot counts,
+the next boot, addresses, and vCPUs and memory where the bulk call lacks them: the test driver) is
+read guest by guest between ticks, guests on screen first (guest_reads.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import libvirt
 
 from tuivirt.backend.live.guest_facts import GuestFactsReader, GuestLine
+from tuivirt.backend.live.guest_reads import GuestReads, Read, SlowFacts, read_info, read_slow, read_tags_of
 from tuivirt.backend.live.models import (
     DomainSnapshot,
     DomainState,
@@ -26,9 +27,7 @@ from tuivirt.backend.live.models import (
     HostStatus,
     format_version,
 )
-from tuivirt.backend.live.next_boot import next_boot_changes
 from tuivirt.backend.live.stats import Counters, counters_from_stats, cpu_percent, host_cpu_percent, rate
-from tuivirt.backend.live.tags import read_tags
 
 STATS_GROUPS = (
     libvirt.VIR_DOMAIN_STATS_STATE
@@ -38,9 +37,6 @@ STATS_GROUPS = (
     | libvirt.VIR_DOMAIN_STATS_INTERFACE
     | libvirt.VIR_DOMAIN_STATS_BLOCK
 )
-
-
-SNAPSHOT_COUNT_SECONDS = 60.0
 
 
 def is_gone(exc: libvirt.libvirtError) -> bool:
@@ -77,43 +73,17 @@ def _still(d: DomainSnapshot) -> bool:
     return not any(rates)
 
 
-# A guest's snapshot count, and what its next boot changes (None: not read yet).
-SlowFacts = tuple[int | None, tuple[str, ...] | None]
-
-
-def _slow_facts(dom: libvirt.virDomain, state: int, persistent: bool) -> SlowFacts:
-    """One to three calls: the snapshot count; both definitions of a running persistent guest."""
-    try:
-        count: int | None = int(dom.snapshotNum(0))
-    except libvirt.libvirtError:
-        count = None  # gone meanwhile, or a driver without snapshots: shown as unknown
-    if not DomainState.of(state).is_active or not persistent:
-        return count, ()
-    try:
-        return count, next_boot_changes(dom.XMLDesc(0), dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
-    except libvirt.libvirtError:
-        return count, None
-
-
-def _tags_of(dom: libvirt.virDomain) -> tuple[str, ...]:
-    try:
-        return read_tags(dom)
-    except libvirt.libvirtError:
-        return ()  # gone meanwhile, or a driver without metadata: no tags shown
-
-
 def _line_of(d: DomainSnapshot) -> GuestLine:
     return GuestLine(d.os_name, d.ip, d.ip_source, d.agent)
 
 
 class HostPoller:
-    """Turns one connection into snapshots; keeps counters and caches between ticks."""
+    """Turns one connection into snapshots; keeps counters and per-guest reads between ticks."""
 
     def __init__(self, config: HostConfig, facts: HostFacts) -> None:
         self.config = config
         self.facts = facts
         self._counters: dict[str, Counters] = {}
-        self._info: dict[str, tuple[int, int]] = {}  # uuid -> (vcpus, memory KiB) from info()
         self._autostart: set[str] = set()
         self._persistent: set[str] = set()
         self._managed_save: set[str] = set()
@@ -122,31 +92,24 @@ class HostPoller:
         # uuid -> (its stats, its snapshot) when that snapshot shows no movement: while the stats
         # stay the same, the same snapshot object goes out again, and the UI can tell by identity.
         self._still: dict[str, tuple[dict[str, Any], DomainSnapshot]] = {}
-        # Snapshot counts and next-boot changes cost calls per guest, and libvirt has no event for
-        # either (a setMemoryFlags on the config sends none): all are read on the tick after the
-        # first (the first paint stays quick), after an action of ours, and at most once a
-        # minute; one guest's after an event about it.
-        self._slow: dict[str, SlowFacts] = {}
-        self._counts_due: float | None = None  # monotonic time of the next full read
-        self._counts_stale: set[str] = set()
+        self.reads = GuestReads()  # tags, vCPUs where the bulk call lacks them, snapshots, next boot
         self.guest_facts = GuestFactsReader()  # the OS and IP columns
-        # Tags cost a call per guest: read when a guest is first seen and after libvirt's
-        # metadata-change event or a define about it, never on a schedule.
-        self._tags: dict[str, tuple[str, ...]] = {}
+        self._records: dict[str, tuple[libvirt.virDomain, DomainState]] = {}  # the last tick's guests
 
     def invalidate(self, uuid: str | None = None) -> None:
-        """Attributes (and the info() fallback of ``uuid``, or of all) must be read again."""
+        """Attributes (and the per-guest reads of ``uuid``, or of the guests on screen) are stale."""
         self._attributes_stale = True
         if uuid is None:
-            self._info.clear()
             self._still.clear()
-            self._counts_due = 0.0 if self._counts_due is not None else None
+            self.reads.invalidate_on_screen()
         else:
-            self._info.pop(uuid, None)
             self._still.pop(uuid, None)
-            self._counts_stale.add(uuid)
-            self._tags.pop(uuid, None)
+            self.reads.invalidate(uuid)
             self.guest_facts.invalidate(uuid, started=True)
+
+    def agent_event(self, uuid: str, connected: bool) -> None:
+        self.guest_facts.agent_event(uuid, connected)
+        self.reads.invalidate(uuid)
 
     def _read_attributes(self, conn: libvirt.virConnect) -> None:
         autostart = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
@@ -171,36 +134,27 @@ class HostPoller:
         return cpu_pct, free_kib
 
     def tick(self, conn: libvirt.virConnect) -> HostSnapshot:
+        """The poll: four RPCs whatever the number of guests (three more when the attributes are
+        stale). Per-guest reads are not made here: ``due_reads`` says which, the session makes them
+        between ticks, and their results show from the next snapshot (or ``rebuild``)."""
         records = conn.getAllDomainStats(STATS_GROUPS, 0)
         now = time.monotonic()
         if self._attributes_stale:
             self._read_attributes(conn)
         cpu_pct, free_kib = self._host_numbers(conn)
-        read_counts = self._counts_due is not None and now >= self._counts_due
-        if read_counts or self._counts_due is None:
-            self._counts_due = now if self._counts_due is None else now + SNAPSHOT_COUNT_SECONDS
-        guests_due = self.guest_facts.due(now)
         domains = []
+        self._records = {}
         for dom, stats in records:
             uuid = dom.UUIDString()
-            state = int(stats.get("state.state", 0))
-            if read_counts or uuid in self._counts_stale:
-                self._slow[uuid] = _slow_facts(dom, state, uuid in self._persistent)
-            if uuid not in self._tags:
-                self._tags[uuid] = _tags_of(dom)
-            if self.guest_facts.wanted(uuid, guests_due):
-                self.guest_facts.read(dom, uuid, DomainState.of(state).is_active, now)
-            snapshot = self._domain(uuid, dom, stats, now)
-            if snapshot is not None:
-                domains.append(snapshot)
-        self._counts_stale.clear()
-        seen = {d.uuid for d in domains}
-        if not self._counters.keys() <= seen or not self._info.keys() <= seen:  # guests went
-            self._slow = {k: v for k, v in self._slow.items() if k in seen}
-            self._tags = {k: v for k, v in self._tags.items() if k in seen}
+            state = DomainState.of(int(stats.get("state.state", 0)))
+            self._records[uuid] = (dom, state)
+            self.reads.seen(uuid, "vcpu.current" not in stats or "balloon.current" not in stats)
+            domains.append(self._domain(uuid, dom, stats, now))
+        seen = set(self._records)
+        if not self._counters.keys() <= seen:  # guests went
+            self.reads.forget(seen)
             self.guest_facts.forget(seen)
             self._counters = {k: v for k, v in self._counters.items() if k in seen}
-            self._info = {k: v for k, v in self._info.items() if k in seen}
             self._still = {k: v for k, v in self._still.items() if k in seen}
         return HostSnapshot(
             self.config,
@@ -211,23 +165,88 @@ class HostPoller:
             memory_free_kib=free_kib,
         )
 
-    def _domain(
-        self, uuid: str, dom: libvirt.virDomain, stats: dict[str, Any], now: float
-    ) -> DomainSnapshot | None:
+    # -- per-guest reads, between ticks ---------------------------------------------------
+
+    def due_reads(self) -> list[tuple[str, Read | None]]:
+        """What to read now, most wanted first; (``""``, None) is the host's DHCP leases."""
+        now = time.monotonic()
+        running = {uuid for uuid, (_dom, state) in self._records.items() if state.is_active}
+        due: list[tuple[str, Read | None]] = []
+        visible = self.reads.visible
+        if self.guest_facts.leases_due(now) and (running if visible is None else running & visible):
+            due.append(("", None))
+        due += self.reads.due(set(self._records), running, self.guest_facts.due(now), now)
+        return due
+
+    def read(self, conn: libvirt.virConnect, uuid: str, read: Read | None) -> None:
+        """One read of ``due_reads`` (one to three RPCs); a guest gone meanwhile is skipped."""
+        now = time.monotonic()
+        if read is None:
+            self.guest_facts.read_leases(conn, now)
+            return
+        record = self._records.get(uuid)
+        if record is None:
+            return
+        dom, state = record
+        reads = self.reads
+        try:
+            if read is Read.INFO:
+                reads.info[uuid] = read_info(dom)
+            elif read is Read.TAGS:
+                reads.tags[uuid] = read_tags_of(dom)
+            elif read is Read.SLOW:
+                reads.slow[uuid] = read_slow(dom, state, uuid in self._persistent)
+            else:
+                macs = reads.slow.get(uuid, SlowFacts()).macs
+                self.guest_facts.read(dom, uuid, state.is_active, macs, now)
+        except libvirt.libvirtError as exc:
+            if not is_gone(exc):
+                raise
+        reads.done(uuid, read, now)
+
+    def read_all(self, conn: libvirt.virConnect) -> None:
+        """Every due read at once (`tuivirt list`: no screen, no hurry)."""
+        for uuid, read in self.due_reads():
+            self.read(conn, uuid, read)
+
+    def rebuild(self, base: HostSnapshot) -> HostSnapshot:
+        """``base`` (the last snapshot shown) with what the reads since brought (no RPC; the rates
+        and the states that events set stay)."""
+        domains = []
+        for d in base.domains:
+            fields = self._read_fields(d.uuid)
+            if any(getattr(d, name) != value for name, value in fields.items()):
+                d = replace(d, **fields)
+                still = self._still.get(d.uuid)
+                if still is not None:
+                    self._still[d.uuid] = (still[0], d)
+            domains.append(d)
+        return replace(base, domains=tuple(domains))
+
+    def _read_fields(self, uuid: str) -> dict[str, Any]:
+        """What the per-guest reads say of ``uuid``, as DomainSnapshot fields."""
+        slow = self.reads.slow.get(uuid, SlowFacts())
+        fields: dict[str, Any] = dict(
+            snapshots=slow.snapshots,
+            next_boot=slow.next_boot,
+            tags=self.reads.tags.get(uuid, ()),
+            **vars(self.guest_facts.lines.get(uuid, GuestLine())),
+        )
+        if uuid in self.reads.info:
+            fields["vcpus"], fields["memory_kib"] = self.reads.info[uuid]
+        return fields
+
+    # -- one guest's snapshot -------------------------------------------------------------
+
+    def _domain(self, uuid: str, dom: libvirt.virDomain, stats: dict[str, Any], now: float) -> DomainSnapshot:
         still = self._still.get(uuid)
-        slow = self._slow.get(uuid, (None, None))
-        line = self.guest_facts.lines.get(uuid, GuestLine())
-        if (
-            still is not None
-            and still[0] == stats
-            and (still[1].snapshots, still[1].next_boot) == slow
-            and _line_of(still[1]) == line
-            and still[1].tags == self._tags.get(uuid, ())
-        ):
-            return still[1]  # its counters keep their time: the next rate spans the whole stillness
+        if still is not None and still[0] == stats:
+            fields = self._read_fields(uuid)
+            if all(getattr(still[1], name) == value for name, value in fields.items()):
+                return still[1]  # its counters keep their time: the next rate spans the whole stillness
         sampled_before = uuid in self._counters  # else no rate could be worked out this tick
         snapshot = self._new_domain(uuid, dom, stats, now)
-        if snapshot is not None and sampled_before and _still(snapshot):
+        if sampled_before and _still(snapshot):
             self._still[uuid] = (stats, snapshot)
         else:
             self._still.pop(uuid, None)
@@ -235,36 +254,22 @@ class HostPoller:
 
     def _new_domain(
         self, uuid: str, dom: libvirt.virDomain, stats: dict[str, Any], now: float
-    ) -> DomainSnapshot | None:
-        vcpus = stats.get("vcpu.current")
-        memory = stats.get("balloon.current")
-        if vcpus is None or memory is None:
-            if uuid not in self._info:
-                try:
-                    info = dom.info()  # [state, max memory KiB, memory KiB, vCPUs, cpu time ns]
-                except libvirt.libvirtError as exc:
-                    if is_gone(exc):
-                        return None
-                    raise
-                self._info[uuid] = (info[3], info[2] or info[1])
-            vcpus, memory = self._info[uuid]
+    ) -> DomainSnapshot:
+        vcpus, memory = stats.get("vcpu.current"), stats.get("balloon.current")
         state = DomainState.of(int(stats.get("state.state", 0)))
         snapshot = DomainSnapshot(
             uuid=uuid,
             host=self.config.name,
             name=dom.name(),
             state=state,
-            vcpus=int(vcpus),
-            memory_kib=int(memory),
+            vcpus=None if vcpus is None else int(vcpus),
+            memory_kib=None if memory is None else int(memory),
             memory_used_kib=_memory_used(stats),
             autostart=uuid in self._autostart,
             persistent=uuid in self._persistent,
             managed_save=uuid in self._managed_save,
-            snapshots=self._slow.get(uuid, (None, None))[0],
-            next_boot=self._slow.get(uuid, (None, None))[1],
-            tags=self._tags.get(uuid, ()),
-            **vars(self.guest_facts.lines.get(uuid, GuestLine())),
         )
+        snapshot = replace(snapshot, **self._read_fields(uuid))
         counters = counters_from_stats(stats, now)
         before = self._counters.get(uuid)
         self._counters[uuid] = counters
@@ -273,7 +278,7 @@ class HostPoller:
         seconds = counters.at - before.at
         return replace(
             snapshot,
-            cpu_pct=cpu_percent(before.cpu_ns, counters.cpu_ns, seconds, snapshot.vcpus),
+            cpu_pct=cpu_percent(before.cpu_ns, counters.cpu_ns, seconds, snapshot.vcpus or 1),
             cpu_host_pct=cpu_percent(before.cpu_ns, counters.cpu_ns, seconds, self.facts.cpus),
             disk_read_bps=rate(before.disk_read, counters.disk_read, seconds),
             disk_write_bps=rate(before.disk_write, counters.disk_write, seconds),

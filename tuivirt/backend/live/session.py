@@ -22,48 +22,23 @@ from tuivirt.backend.live.connection import (
     describe_error,
     open_connection,
 )
-from tuivirt.backend.live.events import ensure_event_loop
+from tuivirt.backend.live.events import (
+    AGENT_CONNECTED,
+    AGENT_GONE,
+    CHANGE_EVENTS,
+    CLOSE_REASONS,
+    EVENT_STATES,
+    KEEPALIVE_COUNT,
+    KEEPALIVE_INTERVAL,
+    READS_SHARE,
+    backoff_delays,
+    ensure_event_loop,
+)
 from tuivirt.backend.live.models import DomainState, HostConfig, HostFacts, HostSnapshot, HostStatus
 from tuivirt.backend.live.poller import HostPoller, read_facts
 
 Listener = Callable[[HostSnapshot], None]
 R = TypeVar("R")
-
-KEEPALIVE_INTERVAL = 5  # seconds; a frozen daemon is noticed after about interval * (count + 1)
-KEEPALIVE_COUNT = 3
-BACKOFF_FIRST = 1.0
-BACKOFF_MAX = 30.0
-
-# Lifecycle event -> the state it leaves the guest in (None: read it on the next tick).
-EVENT_STATES: dict[int, DomainState | None] = {
-    libvirt.VIR_DOMAIN_EVENT_DEFINED: None,
-    libvirt.VIR_DOMAIN_EVENT_UNDEFINED: None,
-    libvirt.VIR_DOMAIN_EVENT_STARTED: DomainState.RUNNING,
-    libvirt.VIR_DOMAIN_EVENT_SUSPENDED: DomainState.PAUSED,
-    libvirt.VIR_DOMAIN_EVENT_RESUMED: DomainState.RUNNING,
-    libvirt.VIR_DOMAIN_EVENT_STOPPED: DomainState.SHUTOFF,
-    libvirt.VIR_DOMAIN_EVENT_SHUTDOWN: DomainState.SHUTDOWN,
-    libvirt.VIR_DOMAIN_EVENT_PMSUSPENDED: DomainState.PMSUSPENDED,
-    libvirt.VIR_DOMAIN_EVENT_CRASHED: DomainState.CRASHED,
-}
-
-AGENT_CONNECTED, AGENT_GONE = -11, -12  # queued beside lifecycle events (refresh requests are -1)
-
-CLOSE_REASONS = {
-    libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
-    libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "the daemon closed the connection",
-    libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "no keepalive answer (host or daemon frozen?)",
-    libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed by the client",
-}
-
-
-def backoff_delays() -> list[float]:
-    """1, 2, 4 … 30 s: the waits between reconnection attempts."""
-    delays, delay = [], BACKOFF_FIRST
-    while delay < BACKOFF_MAX:
-        delays.append(delay)
-        delay *= 2
-    return [*delays, BACKOFF_MAX]
 
 
 class HostSession:
@@ -106,6 +81,7 @@ class HostSession:
         self.storage_changes = 0
         self.network_changes = 0
         self._poller: HostPoller | None = None
+        self._on_screen: frozenset[str] | None = None  # the guests a screen shows (None: all)
         self._last: HostSnapshot | None = None
         self._recorder = EventRecorder(config.name, config.uri, on_events) if on_events else None
         self._logged_up: bool | None = None  # the host's last state said to the log
@@ -126,6 +102,14 @@ class HostSession:
         """Tick at once, reading attributes again (after an action of ours changed them)."""
         self._events.put((uuid or "", -1))
         self._wake.set()
+
+    def show_on_screen(self, uuids: frozenset[str]) -> None:
+        """The guests of this host a screen shows now: their per-guest reads come first, and only
+        theirs are kept fresh (any thread: the set is replaced whole)."""
+        self._on_screen = uuids
+        poller = self._poller
+        if poller is not None:
+            poller.reads.visible = uuids
 
     def call(
         self, work: Callable[[libvirt.virConnect], R], *, changes: bool = True, guest: str | None = None
@@ -168,7 +152,7 @@ class HostSession:
         self._wake.set()
 
     def _on_metadata(self, _conn: object, dom: libvirt.virDomain, *_args: object) -> None:
-        """A guest's metadata changed (its tags, maybe): read its again, as after a define."""
+        """A guest's metadata, devices, tunables or balloon changed: read it again, as after a define."""
         self._events.put((dom.UUIDString(), -1))
         self._wake.set()
 
@@ -252,9 +236,13 @@ class HostSession:
                     None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._on_agent, None
                 )
             ),
-            *_optional(
-                lambda: conn.domainEventRegisterAny(
-                    None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, self._on_metadata, None
+            # What changes a guest's definition without a lifecycle event: its tags, and what
+            # its next boot brings (the per-guest reads are made again: guest_reads.py).
+            *(
+                callback
+                for event in CHANGE_EVENTS
+                for callback in _optional(
+                    partial(conn.domainEventRegisterAny, None, event, self._on_metadata, None)
                 )
             ),
         ]
@@ -276,6 +264,7 @@ class HostSession:
             )
         )
         self._poller = HostPoller(self.config, read_facts(conn))
+        self._poller.reads.visible = self._on_screen
 
     def _facts(self) -> HostFacts:
         """What we knew of the host before it went away (shown while reconnecting)."""
@@ -290,6 +279,7 @@ class HostSession:
                 snapshot = self._poller.tick(conn)
             self._emit(snapshot)
             deadline = time.monotonic() + self._refresh
+            self._read_guests(until=time.monotonic() + self._refresh * READS_SHARE)
             while not self._stop.is_set() and self._lost is None and not self._tick_now:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -297,6 +287,22 @@ class HostSession:
                 self._wake.wait(remaining)
                 self._wake.clear()
                 self._apply_events()
+
+    def _read_guests(self, until: float) -> None:
+        """The per-guest reads that are due (guest_reads.py), one per turn on the connection so
+        that an action waits for one read at most, until ``until``; then the snapshot again with
+        what they brought."""
+        assert self._shared is not None and self._poller is not None
+        read_any = False
+        for uuid, read in self._poller.due_reads():
+            if self._stop.is_set() or self._lost is not None or time.monotonic() >= until:
+                break
+            with self._shared.use() as conn:
+                self._poller.read(conn, uuid, read)
+            read_any = True
+            self._apply_events()  # (a lifecycle event shows at once, reads or not)
+        if read_any and self._last is not None and not self._stop.is_set() and self._lost is None:
+            self._emit(self._poller.rebuild(self._last))
 
     def _apply_events(self) -> None:
         """Show queued lifecycle events at once; tick early when the set of guests changed."""
@@ -308,7 +314,7 @@ class HostSession:
             except queue.Empty:
                 break
             if event in (AGENT_CONNECTED, AGENT_GONE):
-                self._poller.guest_facts.agent_event(uuid, connected=event == AGENT_CONNECTED)
+                self._poller.agent_event(uuid, connected=event == AGENT_CONNECTED)
                 self._tick_now = True
                 continue
             if event < 0 or EVENT_STATES.get(event) is None:  # refresh request, define, undefine

@@ -25,6 +25,7 @@ def snapshot_host(
     try:
         poller = HostPoller(config, read_facts(conn))
         poller.tick(conn)
+        poller.read_all(conn)  # (every guest: nothing is on a screen here)
         time.sleep(interval)
         return poller.tick(conn)
     except libvirt.libvirtError as exc:

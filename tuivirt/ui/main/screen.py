@@ -77,6 +77,7 @@ class MainScreen(Keymapped, Screen[None]):
         self.history = History()
         self._targets_signature: tuple[object, ...] = ()
         self._select_when_seen: Created | None = None
+        self._on_screen: list[str] | None = None  # the rows last reported to the fleet
         self.inbox = SnapshotInbox(self.show_host)  # (posted to from the sessions' threads)
         self.dock = registry.console_dock(keymap.get(DETACH_BINDING))
 
@@ -99,6 +100,7 @@ class MainScreen(Keymapped, Screen[None]):
         self.table.focus()
         if self.readonly:
             self.sub_title = "read-only"
+        self.fleet.show_on_screen({})  # (until the table has rows: nothing on screen yet)
         self.fleet.start(self)
 
     @property
@@ -140,6 +142,20 @@ class MainScreen(Keymapped, Screen[None]):
         elif settled:
             self.table.touch(settled)
         self.select_new_guest()
+        self.report_on_screen()
+
+    def report_on_screen(self) -> None:
+        """Tell the fleet which guests are in view: only theirs are read guest by guest (a tick
+        costs the same whatever the number of guests, and a slow link pays for what shows)."""
+        keys = self.table.keys_on_screen()
+        if keys == self._on_screen:
+            return
+        self._on_screen = keys
+        by_uri: dict[str, set[str]] = {}
+        for key in keys:
+            uri, _, uuid = key.rpartition("#")
+            by_uri.setdefault(uri, set()).add(uuid)
+        self.fleet.show_on_screen({uri: frozenset(uuids) for uri, uuids in by_uri.items()})
 
     def on_host_removed(self, message: HostRemoved) -> None:
         """A removed host: its row and its guests' rows go."""
@@ -243,6 +259,7 @@ class MainScreen(Keymapped, Screen[None]):
     @on(SnapshotTable.CursorMoved)
     def _cursor_moved(self) -> None:
         self.refresh_bindings_if_targets_changed()
+        self.report_on_screen()  # (the cursor may have scrolled the table)
 
     @on(SnapshotTable.RowSelected, "#domains")
     def _open_details(self, event: SnapshotTable.RowSelected) -> None:

@@ -113,7 +113,7 @@ def read_storage(conn: libvirt.virConnect) -> HostStorage:
 
 def allocated_vcpus(snapshot: HostSnapshot) -> int:
     """vCPUs of the active guests (paused ones keep theirs)."""
-    return sum(d.vcpus for d in snapshot.domains if d.state.is_active)
+    return sum(d.vcpus or 0 for d in snapshot.domains if d.state.is_active)
 
 
 def vcpu_ratio(snapshot: HostSnapshot) -> float | None:
@@ -124,7 +124,7 @@ def vcpu_ratio(snapshot: HostSnapshot) -> float | None:
 
 def guest_memory_kib(snapshot: HostSnapshot) -> int:
     """Memory given to active guests (paused and suspended guests hold theirs)."""
-    return sum(d.memory_kib for d in snapshot.domains if d.state.is_active)
+    return sum(d.memory_kib or 0 for d in snapshot.domains if d.state.is_active)
 
 
 def guest_memory_pct(snapshot: HostSnapshot) -> float | None:

@@ -317,6 +317,13 @@ class SnapshotTable(Keymapped, LinePainter[T], can_focus=True):
         self._set_cursor(self._order.index(key))
         return True
 
+    def keys_on_screen(self) -> list[str]:
+        """The rows in view now (no group headers)."""
+        top = int(self.scroll_y)
+        return [
+            key for key in self._order[top : top + max(1, self.size.height - 1)] if key not in self._titles
+        ]
+
     def _scroll_to_row(self, index: int) -> None:
         body = max(1, self.size.height - 1)
         top = int(self.scroll_y)
