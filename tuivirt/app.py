@@ -83,6 +83,7 @@ class TuivirtApp(App[None]):
         config_file: Path | None = None,
         saved_uris: Set[str] = frozenset(),
         warnings: Sequence[str] = (),
+        fleet: Fleet | None = None,
     ) -> None:
         super().__init__()
         partial_lines.install()
@@ -90,13 +91,14 @@ class TuivirtApp(App[None]):
         self.config = config or Config()
         self._warnings = list(warnings)
         self.crash_file: Path | None = None  # where the traceback of an internal error went
+        # (The command line builds the fleet itself, to connect while the UI loads: cli.main.)
         host_list = HostList(hosts, config_file or config_path(), saved_uris)
-        self.fleet = Fleet(host_list, refresh=refresh or self.config.refresh, readonly=readonly)
+        self.fleet = fleet or Fleet(host_list, refresh=refresh or self.config.refresh, readonly=readonly)
         # Keys active at once on the main screen: the screen, the tables, a console pane, the filter.
         main_keys: list[type[DOMNode]] = [MainScreen, DomainsTable, ConsolePane, FilterBar]
         others = [[cls] for cls in _subclasses(Keymapped) if cls not in main_keys]
         self.keymap_in_force, keymap_warnings = check_keymap(
-            self.config.keymap, [main_keys, *others], str(host_list.config_file)
+            self.config.keymap, [main_keys, *others], str(self.fleet.hosts.config_file)
         )
         self._warnings += keymap_warnings
 

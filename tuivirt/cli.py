@@ -136,17 +136,25 @@ def main(argv: list[str] | None = None) -> int:
     config, warnings = load_config(args.config)
     if args.shutdown_timeout is not None:
         config = replace(config, shutdown_timeout=args.shutdown_timeout)
-    from tuivirt.app import TuivirtApp  # Textual loads only when the UI is wanted
+    from tuivirt.backend.fleet.fleet import Fleet
+    from tuivirt.backend.fleet.host_list import HostList
 
     hosts = hosts_from_args(args, config.hosts)
+    saved = {h.uri for h in config.hosts}
+    host_list = HostList(hosts, args.config or config_path(), saved)
+    fleet = Fleet(host_list, refresh=args.refresh or config.refresh, readonly=args.readonly)
+    fleet.connect_early()  # a remote host's round trips overlap loading the UI
+    from tuivirt.app import TuivirtApp  # Textual loads only when the UI is wanted
+
     app = TuivirtApp(
         hosts,
         refresh=args.refresh,
         readonly=args.readonly,
         config=config,
         config_file=args.config or config_path(),
-        saved_uris={h.uri for h in config.hosts},
+        saved_uris=saved,
         warnings=warnings,
+        fleet=fleet,
     )
     app.run()
     return app.return_code or 0  # 1 after an internal error (the app said where its traceback is)

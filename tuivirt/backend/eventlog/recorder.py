@@ -52,14 +52,13 @@ class EventRecorder:
         self, conn: libvirt.virConnect, optional: Callable[[Callable[[], int]], list[int]]
     ) -> list[int]:
         """Register the callbacks this driver has (``optional`` drops those it has not). Not
-        lifecycle and agent: libvirt takes one callback per event on a connection, and the session
-        has those (it hands them over: ``lifecycle``, ``agent``)."""
+        lifecycle, agent and device-removed: libvirt takes one callback per event on a connection,
+        and the session has those (it hands them over: ``lifecycle``, ``agent``, ``device_removed``)."""
         handlers = {
             libvirt.VIR_DOMAIN_EVENT_ID_REBOOT: self._reboot,
             libvirt.VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON: self._io_error,
             libvirt.VIR_DOMAIN_EVENT_ID_WATCHDOG: self._watchdog,
             libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2: self._block_job,
-            libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED: self._device_removed,
             libvirt.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED: self._job_completed,
         }
         return [
@@ -91,7 +90,7 @@ class EventRecorder:
         said = BLOCK_JOB_STATUS[status] if 0 <= status < len(BLOCK_JOB_STATUS) else str(status)
         self._put("block-job", f"block {job} on {disk}: {said}", dom)
 
-    def _device_removed(self, _c: object, dom: libvirt.virDomain, alias: str, _o: object) -> None:
+    def device_removed(self, dom: libvirt.virDomain, alias: str) -> None:
         self._put("device", f"device {alias} removed", dom)
 
     def _job_completed(

@@ -11,12 +11,13 @@ import getpass
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from libvirt import libvirtError, virConnect
 
 from tuivirt.backend.eventlog.store import Event, EventStore
 from tuivirt.backend.fleet.host_list import HostList
+from tuivirt.backend.fleet.listener import FleetListener, HeldListener
 from tuivirt.backend.fleet.targets import GuestResult, GuestTarget
 from tuivirt.backend.live.connection import DEFAULT_OPEN_TIMEOUT, HostError, describe_error, open_connection
 from tuivirt.backend.live.models import HostConfig, HostSnapshot, HostStatus
@@ -27,14 +28,6 @@ from tuivirt.backend.ops.lifecycle.delete import DeleteOptions, delete_guest
 from tuivirt.backend.ops.snapshots.snapshots import SnapshotRequest, create_snapshot
 
 R = TypeVar("R")
-
-
-class FleetListener(Protocol):
-    def host_updated(self, snapshot: HostSnapshot, source: HostSession | None) -> None:
-        """A new snapshot of a host, from ``source`` (None: not connected). Any thread."""
-
-    def host_removed(self, uri: str) -> None:
-        """A host left the fleet (on the UI loop)."""
 
 
 class HostCallError(Exception):
@@ -66,8 +59,21 @@ class Fleet:
         # The guests a screen shows, by URI (None: no screen, every guest is read in full).
         self._on_screen: dict[str, frozenset[str]] | None = None
 
+    def connect_early(self) -> None:
+        """Start connecting before there is anyone to show the hosts to (the command line does,
+        before it loads the UI): ``start`` then hands over what came meanwhile. On a remote host the
+        connection's round trips overlap the UI's start instead of following it."""
+        if self._listener is None:
+            self._start(HeldListener())
+
     def start(self, listener: FleetListener) -> None:
         """Connect the hosts marked to connect at start; report the others as offline."""
+        if isinstance(self._listener, HeldListener):
+            self._listener.hand_over(listener)
+            return
+        self._start(listener)
+
+    def _start(self, listener: FleetListener) -> None:
         self._listener = listener
         for host in self.hosts:
             if host.autoconnect:

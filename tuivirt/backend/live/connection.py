@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import libvirt
@@ -153,3 +154,24 @@ class SharedConnection:
     def _close(self) -> None:
         with contextlib.suppress(libvirt.libvirtError):  # a broken connection may refuse: nothing to free
             self.conn.close()
+
+
+class Turns(Protocol):
+    """A connection lent one call at a time: SharedConnection, or Solo for a connection of one's own."""
+
+    def use(self) -> contextlib.AbstractContextManager[libvirt.virConnect]: ...
+
+
+class Solo:
+    """A connection nobody else uses (`tuivirt list`, a script, a test): every turn is ours."""
+
+    def __init__(self, conn: libvirt.virConnect) -> None:
+        self.conn = conn
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[libvirt.virConnect]:
+        yield self.conn
+
+
+def turns_of(conn: libvirt.virConnect | Turns) -> Turns:
+    return Solo(conn) if isinstance(conn, libvirt.virConnect) else conn

@@ -22,6 +22,7 @@ from enum import Enum
 
 import libvirt
 
+from tuivirt.backend.live.connection import Turns
 from tuivirt.backend.live.domain_xml import nic_macs
 from tuivirt.backend.live.models import DomainState
 from tuivirt.backend.live.next_boot import next_boot_changes
@@ -62,23 +63,25 @@ def read_tags_of(dom: libvirt.virDomain) -> tuple[str, ...]:
         return ()  # a driver without metadata: no tags shown
 
 
-def read_slow(dom: libvirt.virDomain, state: DomainState, persistent: bool) -> SlowFacts:
-    """One to three calls: the snapshot count; a running guest's live definition (its MACs), and
-    the inactive one too when it is persistent (what the next boot changes)."""
+def read_slow(dom: libvirt.virDomain, state: DomainState, persistent: bool, turns: Turns) -> SlowFacts:
+    """One to three calls, each its own turn: the snapshot count; a running guest's live definition
+    (its MACs), and the inactive one too when it is persistent (what the next boot changes)."""
     try:
-        count: int | None = int(dom.snapshotNum(0))
+        with turns.use():
+            count: int | None = int(dom.snapshotNum(0))
     except libvirt.libvirtError as exc:
         if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
             raise
         count = None  # a driver without snapshots: shown as unknown
     if not state.is_active:
         return SlowFacts(count, ())
-    live = dom.XMLDesc(0)
+    with turns.use():
+        live = dom.XMLDesc(0)
     if not persistent:
         return SlowFacts(count, (), nic_macs(live))
-    return SlowFacts(
-        count, next_boot_changes(live, dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)), nic_macs(live)
-    )
+    with turns.use():
+        inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    return SlowFacts(count, next_boot_changes(live, inactive), nic_macs(live))
 
 
 @dataclass

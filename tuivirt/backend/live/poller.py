@@ -16,6 +16,7 @@ from typing import Any
 
 import libvirt
 
+from tuivirt.backend.live.connection import Turns, turns_of
 from tuivirt.backend.live.guest_facts import GuestFactsReader, GuestLine
 from tuivirt.backend.live.guest_reads import GuestReads, Read, SlowFacts, read_info, read_slow, read_tags_of
 from tuivirt.backend.live.models import (
@@ -120,11 +121,13 @@ class HostPoller:
         self._managed_save = {dom.UUIDString() for dom in managed_save}
         self._attributes_stale = False
 
-    def _host_numbers(self, conn: libvirt.virConnect) -> tuple[float | None, int | None]:
+    def _host_numbers(self, turns: Turns) -> tuple[float | None, int | None]:
         try:
-            cpu_stats = conn.getCPUStats(-1)
+            with turns.use() as conn:
+                cpu_stats = conn.getCPUStats(-1)
             # No real host has 0 bytes free: the test driver says 0 when its node has no NUMA cells.
-            free_kib = conn.getFreeMemory() // 1024 or None
+            with turns.use() as conn:
+                free_kib = conn.getFreeMemory() // 1024 or None
         except libvirt.libvirtError as exc:
             if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
                 raise
@@ -133,15 +136,19 @@ class HostPoller:
         self._host_cpu = cpu_stats
         return cpu_pct, free_kib
 
-    def tick(self, conn: libvirt.virConnect) -> HostSnapshot:
+    def tick(self, connection: libvirt.virConnect | Turns) -> HostSnapshot:
         """The poll: four RPCs whatever the number of guests (three more when the attributes are
         stale). Per-guest reads are not made here: ``due_reads`` says which, the session makes them
-        between ticks, and their results show from the next snapshot (or ``rebuild``)."""
-        records = conn.getAllDomainStats(STATS_GROUPS, 0)
+        between ticks, and their results show from the next snapshot (or ``rebuild``). Each call
+        takes its own turn on a shared connection: an action waits for one call, not the tick."""
+        turns = turns_of(connection)
+        with turns.use() as conn:
+            records = conn.getAllDomainStats(STATS_GROUPS, 0)
         now = time.monotonic()
         if self._attributes_stale:
-            self._read_attributes(conn)
-        cpu_pct, free_kib = self._host_numbers(conn)
+            with turns.use() as conn:
+                self._read_attributes(conn)
+        cpu_pct, free_kib = self._host_numbers(turns)
         domains = []
         self._records = {}
         for dom, stats in records:
@@ -178,11 +185,14 @@ class HostPoller:
         due += self.reads.due(set(self._records), running, self.guest_facts.due(now), now)
         return due
 
-    def read(self, conn: libvirt.virConnect, uuid: str, read: Read | None) -> None:
-        """One read of ``due_reads`` (one to three RPCs); a guest gone meanwhile is skipped."""
+    def read(self, connection: libvirt.virConnect | Turns, uuid: str, read: Read | None) -> None:
+        """One read of ``due_reads`` (one to three RPCs, each its own turn); a guest gone meanwhile
+        is skipped."""
         now = time.monotonic()
+        turns = turns_of(connection)
         if read is None:
-            self.guest_facts.read_leases(conn, now)
+            with turns.use() as conn:
+                self.guest_facts.read_leases(conn, now)
             return
         record = self._records.get(uuid)
         if record is None:
@@ -191,20 +201,25 @@ class HostPoller:
         reads = self.reads
         try:
             if read is Read.INFO:
-                reads.info[uuid] = read_info(dom)
+                with turns.use():
+                    reads.info[uuid] = read_info(dom)
             elif read is Read.TAGS:
-                reads.tags[uuid] = read_tags_of(dom)
+                with turns.use():
+                    reads.tags[uuid] = read_tags_of(dom)
             elif read is Read.SLOW:
-                reads.slow[uuid] = read_slow(dom, state, uuid in self._persistent)
+                reads.slow[uuid] = read_slow(dom, state, uuid in self._persistent, turns)
             else:
                 macs = reads.slow.get(uuid, SlowFacts()).macs
-                self.guest_facts.read(dom, uuid, state.is_active, macs, now)
+                with turns.use():  # (the agent's calls: at most AGENT_TIMEOUT s, then left alone)
+                    self.guest_facts.read(dom, uuid, state.is_active, macs, now)
         except libvirt.libvirtError as exc:
-            if not is_gone(exc):
+            # The guest gone meanwhile, or one guest's refusal: that read is skipped (until the
+            # next event or due time); a lost connection ends the session's serve, as in a tick.
+            if not is_gone(exc) and exc.get_error_domain() == libvirt.VIR_FROM_RPC:
                 raise
         reads.done(uuid, read, now)
 
-    def read_all(self, conn: libvirt.virConnect) -> None:
+    def read_all(self, conn: libvirt.virConnect | Turns) -> None:
         """Every due read at once (`tuivirt list`: no screen, no hurry)."""
         for uuid, read in self.due_reads():
             self.read(conn, uuid, read)

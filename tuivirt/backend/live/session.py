@@ -156,6 +156,12 @@ class HostSession:
         self._events.put((dom.UUIDString(), -1))
         self._wake.set()
 
+    def _on_device_removed(self, conn: object, dom: libvirt.virDomain, alias: str, _o: object) -> None:
+        """A device left the guest: read it again, and say so in the log (the recorder's, handed over)."""
+        self._on_metadata(conn, dom)
+        if self._recorder is not None:
+            self._recorder.device_removed(dom, alias)
+
     def _on_close(self, reason: int) -> None:
         """Runs on the event loop thread when the connection dies."""
         self._lost = CLOSE_REASONS.get(reason, f"connection closed (reason {reason})")
@@ -218,7 +224,9 @@ class HostSession:
         return None
 
     def _set_up(self, conn: libvirt.virConnect) -> None:
-        """Keepalive, the close callback and lifecycle events, then what the host says of itself."""
+        """Keepalive, the close callback and what the host says of itself: what the first poll needs.
+        (The events are registered after it: on a remote host they are a dozen round trips that the
+        first paint need not wait for; the second poll catches what changed meanwhile.)"""
         try:
             conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
         except libvirt.libvirtError as exc:
@@ -227,6 +235,11 @@ class HostSession:
         # Through a weak reference: libvirt-python keeps what it is given here for good on drivers
         # that have no close callbacks (the test driver), and with it this session and its history.
         conn.registerCloseCallback(_relay_close, weakref.ref(self))
+        self._poller = HostPoller(self.config, read_facts(conn))
+        self._poller.reads.visible = self._on_screen
+
+    def _register_events(self, conn: libvirt.virConnect) -> None:
+        """Lifecycle, agent, change, pool and network events (and the event log's)."""
         self._callback_ids = [
             conn.domainEventRegisterAny(
                 None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None
@@ -243,6 +256,11 @@ class HostSession:
                 for event in CHANGE_EVENTS
                 for callback in _optional(
                     partial(conn.domainEventRegisterAny, None, event, self._on_metadata, None)
+                )
+            ),
+            *_optional(
+                lambda: conn.domainEventRegisterAny(
+                    None, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, self._on_device_removed, None
                 )
             ),
         ]
@@ -263,8 +281,6 @@ class HostSession:
                 None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._on_network_event, None
             )
         )
-        self._poller = HostPoller(self.config, read_facts(conn))
-        self._poller.reads.visible = self._on_screen
 
     def _facts(self) -> HostFacts:
         """What we knew of the host before it went away (shown while reconnecting)."""
@@ -273,13 +289,17 @@ class HostSession:
     def _serve(self) -> None:
         """Tick every ``refresh`` seconds, applying events in between, until the connection is lost."""
         assert self._shared is not None and self._poller is not None
+        first = True
         while not self._stop.is_set() and self._lost is None:
             self._tick_now = False
-            with self._shared.use() as conn:  # taking turns with call()
-                snapshot = self._poller.tick(conn)
+            deadline = time.monotonic() + self._refresh  # (a slow host's polls keep their pace)
+            snapshot = self._poller.tick(self._shared)  # each call taking its turn with call()
             self._emit(snapshot)
-            deadline = time.monotonic() + self._refresh
-            self._read_guests(until=time.monotonic() + self._refresh * READS_SHARE)
+            if first:
+                first = False
+                with self._shared.use() as conn:
+                    self._register_events(conn)
+            self._read_guests(until=min(deadline, time.monotonic() + self._refresh * READS_SHARE))
             while not self._stop.is_set() and self._lost is None and not self._tick_now:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -297,8 +317,7 @@ class HostSession:
         for uuid, read in self._poller.due_reads():
             if self._stop.is_set() or self._lost is not None or time.monotonic() >= until:
                 break
-            with self._shared.use() as conn:
-                self._poller.read(conn, uuid, read)
+            self._poller.read(self._shared, uuid, read)
             read_any = True
             self._apply_events()  # (a lifecycle event shows at once, reads or not)
         if read_any and self._last is not None and not self._stop.is_set() and self._lost is None:
