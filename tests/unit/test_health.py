@@ -1,6 +1,7 @@
 """Host health: storage read from libvirt's test driver, and the sums and thresholds on snapshots."""
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import libvirt
 import pytest
@@ -144,3 +145,13 @@ def test_levels_of_the_example_host() -> None:
     assert vcpu_level(vcpu_ratio(big)) is Level.CRITICAL  # 18 on 4
     assert guest_memory_level(guest_memory_pct(big)) is Level.CRITICAL  # 18 GiB of 16
     assert memory_level(memory_used_pct(big)) is Level.CRITICAL  # 15 of 16 GiB used
+
+
+def test_overcommit_is_unknown_until_every_active_guest_is_read() -> None:
+    """(The test driver's vCPUs come guest by guest after the first poll: a partial sum would say
+    the host is less loaded than it is.)"""
+    unread = replace(
+        HOST, domains=(*HOST.domains, replace(HOST.domains[0], uuid="x", vcpus=None, memory_kib=None))
+    )
+    assert allocated_vcpus(unread) is None and vcpu_ratio(unread) is None
+    assert guest_memory_kib(unread) is None and guest_memory_pct(unread) is None

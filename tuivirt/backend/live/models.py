@@ -129,6 +129,7 @@ class HostSnapshot:
     cpu_pct: float | None = None
     memory_free_kib: int | None = None
     retry_at: float | None = None  # time.time() of the next connection attempt, while down
+    poll: int = 0  # which poll of its host it shows (what reads and events add since keeps it)
 
     def same_guests(self, other: HostSnapshot) -> bool:
         """Every guest the very object it was in ``other`` (the poller resends unmoved guests)."""

@@ -96,6 +96,7 @@ class HostPoller:
         self.reads = GuestReads()  # tags, vCPUs where the bulk call lacks them, snapshots, next boot
         self.guest_facts = GuestFactsReader()  # the OS and IP columns
         self._records: dict[str, tuple[libvirt.virDomain, DomainState]] = {}  # the last tick's guests
+        self._polls = 0
 
     def invalidate(self, uuid: str | None = None) -> None:
         """Attributes (and the per-guest reads of ``uuid``, or of the guests on screen) are stale."""
@@ -163,6 +164,7 @@ class HostPoller:
             self.guest_facts.forget(seen)
             self._counters = {k: v for k, v in self._counters.items() if k in seen}
             self._still = {k: v for k, v in self._still.items() if k in seen}
+        self._polls += 1
         return HostSnapshot(
             self.config,
             HostStatus.UP,
@@ -170,6 +172,7 @@ class HostPoller:
             facts=self.facts,
             cpu_pct=cpu_pct,
             memory_free_kib=free_kib,
+            poll=self._polls,
         )
 
     # -- per-guest reads, between ticks ---------------------------------------------------

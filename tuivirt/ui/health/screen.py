@@ -103,16 +103,23 @@ def host_block(snapshot: HostSnapshot, storage: Storage) -> Content:
     if used is not None and snapshot.memory_free_kib is not None:
         memory = f"{format_kib(used)} used, {format_kib(snapshot.memory_free_kib)} free ({_pct(used_pct)})"
     ratio = health.vcpu_ratio(snapshot)
-    vcpus = f"{health.allocated_vcpus(snapshot)} on {facts.cpus} CPUs"
+    allocated, given = health.allocated_vcpus(snapshot), health.guest_memory_kib(snapshot)
+    vcpus = "reading the guests…" if allocated is None else f"{allocated} on {facts.cpus} CPUs"
     guest_pct = health.guest_memory_pct(snapshot)
-    guest_ram = f"{format_kib(health.guest_memory_kib(snapshot))} of {format_kib(facts.memory_kib)}"
+    guest_ram = (
+        "reading the guests…" if given is None else f"{format_kib(given)} of {format_kib(facts.memory_kib)}"
+    )
     states = health.domains_by_state(snapshot)
     lines = [
         heading,
         _line("CPU", _pct(cpu), health.cpu_level(cpu)),
         _line("Memory", memory, health.memory_level(used_pct)),
         _line("vCPUs", vcpus + ("" if ratio is None else f" = {ratio:.1f}{TIMES}"), health.vcpu_level(ratio)),
-        _line("Guest RAM", f"{guest_ram} = {_pct(guest_pct)}", health.guest_memory_level(guest_pct)),
+        _line(
+            "Guest RAM",
+            guest_ram + ("" if given is None else f" = {_pct(guest_pct)}"),
+            health.guest_memory_level(guest_pct),
+        ),
         _line("Guests", " · ".join(f"{n} {label}" for label, n in states.items()) or "none"),
         *_storage_lines(storage),
     ]

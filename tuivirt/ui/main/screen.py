@@ -129,8 +129,9 @@ class MainScreen(Keymapped, Screen[None]):
         moved = before is None or before.status is not snapshot.status or not snapshot.same_guests(before)
         states = lambda: {row_key(uri, d.uuid): d.state for d in snapshot.domains}  # noqa: E731
         settled = self.pending.observe_all(row_key(uri, ""), states)
-        points = ((row_key(uri, d.uuid), d.cpu_pct or 0.0, d.memory_pct or 0.0) for d in snapshot.domains)
-        self.history.record_all(uri, points if moved else ())  # (the details' sparklines)
+        if before is None or snapshot.poll != before.poll:  # a new sample, not reads or events since
+            points = ((row_key(uri, d.uuid), d.cpu_pct or 0.0, d.memory_pct or 0.0) for d in snapshot.domains)
+            self.history.record_all(uri, points if moved else ())  # (the details' sparklines)
         if isinstance(self.app.screen, ShowsFleet):
             self.app.screen.fleet_shown(snapshot, self.history)
         self.query_one(HostsTable).show(snapshot)

@@ -111,26 +111,31 @@ def read_storage(conn: libvirt.virConnect) -> HostStorage:
     )
 
 
-def allocated_vcpus(snapshot: HostSnapshot) -> int:
-    """vCPUs of the active guests (paused ones keep theirs)."""
-    return sum(d.vcpus or 0 for d in snapshot.domains if d.state.is_active)
+def _total(values: list[int | None]) -> int | None:
+    """The sum, or None while a value is not read yet (a sum of some would understate it)."""
+    return None if None in values else sum(v or 0 for v in values)
+
+
+def allocated_vcpus(snapshot: HostSnapshot) -> int | None:
+    """vCPUs of the active guests (paused ones keep theirs); None until each one is read."""
+    return _total([d.vcpus for d in snapshot.domains if d.state.is_active])
 
 
 def vcpu_ratio(snapshot: HostSnapshot) -> float | None:
-    """vCPUs of active guests per host CPU; None while the host's CPUs are unknown."""
-    cpus = snapshot.facts.cpus
-    return allocated_vcpus(snapshot) / cpus if cpus else None
+    """vCPUs of active guests per host CPU; None while they or the host's CPUs are unknown."""
+    cpus, vcpus = snapshot.facts.cpus, allocated_vcpus(snapshot)
+    return vcpus / cpus if cpus and vcpus is not None else None
 
 
-def guest_memory_kib(snapshot: HostSnapshot) -> int:
-    """Memory given to active guests (paused and suspended guests hold theirs)."""
-    return sum(d.memory_kib or 0 for d in snapshot.domains if d.state.is_active)
+def guest_memory_kib(snapshot: HostSnapshot) -> int | None:
+    """Memory given to active guests (paused and suspended guests hold theirs); None until read."""
+    return _total([d.memory_kib for d in snapshot.domains if d.state.is_active])
 
 
 def guest_memory_pct(snapshot: HostSnapshot) -> float | None:
     """Memory of active guests as % of host memory; may pass 100 (overcommit)."""
-    total = snapshot.facts.memory_kib
-    return 100.0 * guest_memory_kib(snapshot) / total if total else None
+    total, given = snapshot.facts.memory_kib, guest_memory_kib(snapshot)
+    return 100.0 * given / total if total and given is not None else None
 
 
 def memory_used_pct(snapshot: HostSnapshot) -> float | None:
