@@ -66,6 +66,11 @@ class TerminalEmulator:
                 self._screen.answers.clear()
         return "".join(answers).encode()
 
+    @property
+    def changed(self) -> bool:
+        """Lines changed since the last frame (read without the lock: a hint to look again)."""
+        return bool(self._dirty)
+
     def resize(self, rows: int, columns: int) -> None:
         with self.lock:
             if (rows, columns) != self.size:

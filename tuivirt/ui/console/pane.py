@@ -25,6 +25,7 @@ from tuivirt.format import printable
 from tuivirt.ui.shared.keymap import Keymapped
 
 FRAME_SECONDS = 1 / 30  # at most this many repaints a second, however fast the guest writes
+KEY_BATCH_SECONDS = 0.005  # keys typed within this go to the guest in one write (a paste by tmux)
 SCROLLING_FRAME_SECONDS = 1 / 10  # ... and this many while the whole screen moves (a flood)
 
 STATE_TEXT = {
@@ -125,6 +126,7 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self.reason = ""
         self.guest_seen_stopped = False  # since the last attach: reattach when it runs again
         self._output_posted = False
+        self._typed = bytearray()  # keys not yet sent (KEY_BATCH_SECONDS)
         self._cursor: tuple[int, int] | None = None
         self._frame: dict[int, list[Cell]] = {}  # the screen as last copied from the emulator
         self._styles: dict[tuple[str, str, bool, bool, bool, bool], Style] = {}
@@ -170,18 +172,28 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         self.refresh(Region(0, 0, self.size.width, 1))
 
     def on_console_pane_output(self, _message: ConsolePane.Output) -> None:
+        """Paint what changed, then look again a frame later while the guest goes on writing. An
+        idle guest costs nothing: no frame is taken until its next output."""
+        cursor = self._cursor
         changed = self._take_frame()
-        scrolling = changed >= self.emulator.size[0]
-        self.set_timer(SCROLLING_FRAME_SECONDS if scrolling else FRAME_SECONDS, self._next_frame)
+        if changed or self._cursor != cursor:
+            scrolling = changed >= self.emulator.size[0]
+            self.set_timer(SCROLLING_FRAME_SECONDS if scrolling else FRAME_SECONDS, self._next_frame)
+            return
+        self._output_posted = False  # (then the reader posts again on its next feed)
+        if self.emulator.changed:  # fed between the frame and the line above: the reader did not post
+            self._next_frame()
 
     def _take_frame(self, everything: bool = False) -> int:
-        """Copy the changed lines under one hold of the emulator's lock, then repaint them.
+        """Copy the changed lines under one hold of the emulator's lock, then repaint them; how many
+        the guest changed (not counting the cursor's line, always copied).
 
         Painting reads only this copy: a guest flooding its console keeps the reader thread
         feeding pyte, and the UI must never wait on that lock line by line.
         """
         # A cursor that only moved dirties no line in pyte: where it was is repainted too.
         was = {self._cursor[0]} if self._cursor else set()
+        dirty = self.emulator.changed
         lines, self._cursor, rows = self.emulator.frame(was, everything)
         self._frame.update(lines)
         if everything:
@@ -191,7 +203,7 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         for y in lines.keys() | was:
             self._strips.pop(y, None)
             self.refresh(Region(0, y + 1, self.size.width, 1))
-        return len(lines)
+        return len(lines) if dirty or everything else 0
 
     def _next_frame(self) -> None:
         self._output_posted = False
@@ -215,13 +227,23 @@ class ConsolePane(Keymapped, Widget, can_focus=True):
         event.stop()
         event.prevent_default()
         if self.state is ConsoleState.ATTACHED:
-            self.session.send(key_to_bytes(event.key, event.character))
+            # Keys that arrive together (typed fast, or a paste that came as keys) go in one
+            # write: one at a time, virsh console forwarded about 20 a second.
+            if not self._typed:
+                self.set_timer(KEY_BATCH_SECONDS, self._send_typed)
+            self._typed += key_to_bytes(event.key, event.character)
         elif event.key == "f" and self.state is ConsoleState.BUSY:
             self.post_message(self.Force(self))
         elif event.key == "r" and self.state is not ConsoleState.ATTACHING:
             self.attach()
 
+    def _send_typed(self) -> None:
+        typed, self._typed = bytes(self._typed), bytearray()
+        if typed and self.state is ConsoleState.ATTACHED:
+            self.session.send(typed)
+
     def on_paste(self, event: events.Paste) -> None:
+        self._send_typed()  # (what was typed before it goes first)
         if self.state is ConsoleState.ATTACHED:
             self.session.send(event.text.replace("\r\n", "\r").replace("\n", "\r").encode())
 
