@@ -7,7 +7,10 @@ frame is read back from it (`tmux capture-pane`, polled every 5 ms):
 
     .venv/bin/python benchmarks/bench_console.py [--keys 30] [--presses 10]
 
-- echo: a letter typed at the guest's shell prompt until it shows on the screen;
+- echo: a letter typed at the guest's shell prompt until it shows on the screen; then 200
+  characters written at once (``tmux send-keys -l``) until the last shows;
+- idle: the tuivirt process's CPU (% of one core) over ``--idle`` (10) seconds with the pane
+  open and the guest quiet, fresh and after 500, 3,000 and 10,000 lines of scrollback;
 - during `yes` in the guest: F11 (full screen on, then off: the hosts table's header goes and
   comes back), then, after F6 gave the tables the keys, `?` (the keys screen shows) and Esc.
 
@@ -26,6 +29,7 @@ from collections.abc import Callable
 import libvirt
 from benchlib import (
     capture,
+    cpu_seconds,
     kill_session,
     launch,
     md_table,
@@ -74,6 +78,42 @@ def echo_latencies(count: int) -> list[float]:
     return times
 
 
+def burst_echo(count: int = 200) -> float:
+    """Milliseconds from ``count`` characters written at once to the last one shown."""
+    before = capture(SESSION).count("Z")
+    started = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, "-l", "Z" * count)
+    try:
+        shown = wait_until(SESSION, lambda s: s.count("Z") >= before + count, POLL, 60)
+    except RuntimeError:
+        return math.inf
+    finally:
+        tmux("send-keys", "-t", SESSION, "C-u")
+    return (shown - started) * 1000
+
+
+def printed(last: int) -> Callable[[str], bool]:
+    """Whether the screen shows ``last`` as a line of its own (the end of `seq 1 LAST`)."""
+    return lambda screen: any(
+        line.rstrip("│ ").endswith(f" {last}") or line.strip("│ ") == str(last)
+        for line in screen.splitlines()
+    )
+
+
+def idle_cpu(pid: int, seconds: float) -> list[tuple[str, float]]:
+    """CPU % of one core while the guest is quiet, fresh and after more and more scrollback."""
+    figures = []
+    for lines, label in ((0, "fresh"), (500, "500 lines"), (2500, "3,000 lines"), (7000, "10,000 lines")):
+        if lines:
+            tmux("send-keys", "-t", SESSION, f"seq 1 {lines}", "Enter")
+            wait_until(SESSION, printed(lines), POLL, 120)
+            time.sleep(2)
+        started, cpu = time.monotonic(), cpu_seconds(pid)
+        time.sleep(seconds)
+        figures.append((label, 100 * (cpu_seconds(pid) - cpu) / (time.monotonic() - started)))
+    return figures
+
+
 def flood_latencies(presses: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"F11 on": [], "F11 off": [], "?": [], "Esc": []}
     for _ in range(presses):
@@ -94,7 +134,7 @@ def flood_latencies(presses: int) -> dict[str, list[float]]:
     return times
 
 
-def run(name: str, keys: int, presses: int) -> None:
+def run(name: str, keys: int, presses: int, idle: float) -> None:
     launch(SESSION, [URI], 2, {})
     pid = tuivirt_pid(SESSION)
     wait_for(SESSION, name, 0.05, 30)
@@ -108,6 +148,8 @@ def run(name: str, keys: int, presses: int) -> None:
         tmux("send-keys", "-t", SESSION, "Enter")
         time.sleep(1)
     echo = echo_latencies(keys)
+    burst = [burst_echo() for _ in range(3)]
+    quiet = idle_cpu(pid, idle)
     tmux("send-keys", "-t", SESSION, "yes", "Enter")
     wait_until(SESSION, lambda s: sum(line.endswith("│y") for line in s.splitlines()) > 10, 0.05, 30)
     cpu_before = time.monotonic()
@@ -117,11 +159,18 @@ def run(name: str, keys: int, presses: int) -> None:
     kill_session(SESSION, pid)
 
     print(f"Measured: {source_note()}")
-    figures = {"echo of a typed letter": echo, **{f"{key} during `yes`": v for key, v in flood.items()}}
+    figures = {
+        "echo of a typed letter": echo,
+        "200 characters at once, to the last echoed": burst,
+        **{f"{key} during `yes`": v for key, v in flood.items()},
+    }
     rows = [[what, *_figures(values)] for what, values in figures.items()]
     headers = ["key to frame read back (ms)", "median", "p95", "max", "n", f"not answered in {TIMEOUT:g} s"]
     print(md_table(headers, rows))
     print(f"\n{sum(len(v) for v in flood.values())} keys during {seconds:.0f} s of `yes`.")
+    print(
+        "\n" + md_table(["idle pane, guest quiet", "CPU % of one core"], [[w, f"{c:.2f}"] for w, c in quiet])
+    )
 
 
 def _figures(values: list[float]) -> list[object]:
@@ -143,6 +192,7 @@ def main() -> None:
     )
     parser.add_argument("--keys", type=int, default=30, help="letters typed for the echo figure")
     parser.add_argument("--presses", type=int, default=10, help="rounds of F11, F11, ?, Esc in the flood")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of each idle CPU window")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, raise_exit)
     signal.signal(signal.SIGHUP, raise_exit)
@@ -152,7 +202,7 @@ def main() -> None:
     try:
         dom.create()
         with own_tmux_server():
-            run(name, args.keys, args.presses)
+            run(name, args.keys, args.presses, args.idle)
     finally:
         if dom.isActive():
             dom.destroy()

@@ -224,9 +224,9 @@ class HostSession:
         return None
 
     def _set_up(self, conn: libvirt.virConnect) -> None:
-        """Keepalive, the close callback and what the host says of itself: what the first poll needs.
-        (The events are registered after it: on a remote host they are a dozen round trips that the
-        first paint need not wait for; the second poll catches what changed meanwhile.)"""
+        """Keepalive and the close callback: what the first poll needs. What the host says of itself
+        and the events come after it (``_after_first_poll``): on a remote host they are twenty round
+        trips the first paint need not wait for; the second poll catches what changed meanwhile."""
         try:
             conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
         except libvirt.libvirtError as exc:
@@ -235,8 +235,16 @@ class HostSession:
         # Through a weak reference: libvirt-python keeps what it is given here for good on drivers
         # that have no close callbacks (the test driver), and with it this session and its history.
         conn.registerCloseCallback(_relay_close, weakref.ref(self))
-        self._poller = HostPoller(self.config, read_facts(conn))
+        self._poller = HostPoller(self.config, self._facts())  # (read after the first poll)
         self._poller.reads.visible = self._on_screen
+
+    def _after_first_poll(self, snapshot: HostSnapshot) -> None:
+        assert self._shared is not None and self._poller is not None
+        with self._shared.use() as conn:
+            self._poller.facts = read_facts(conn)
+        self._emit(replace(snapshot, facts=self._poller.facts))
+        with self._shared.use() as conn:
+            self._register_events(conn)
 
     def _register_events(self, conn: libvirt.virConnect) -> None:
         """Lifecycle, agent, change, pool and network events (and the event log's)."""
@@ -297,8 +305,7 @@ class HostSession:
             self._emit(snapshot)
             if first:
                 first = False
-                with self._shared.use() as conn:
-                    self._register_events(conn)
+                self._after_first_poll(snapshot)
             self._read_guests(until=min(deadline, time.monotonic() + self._refresh * READS_SHARE))
             while not self._stop.is_set() and self._lost is None and not self._tick_now:
                 remaining = deadline - time.monotonic()
